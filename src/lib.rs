@@ -1,0 +1,7 @@
+//! riwaya (رواية, "a version of a story") finds the news articles that
+//! report the same event across outlets and measures how each outlet's
+//! version differs.
+pub mod error;
+pub mod hash;
+pub mod ids;
+pub mod normalize;

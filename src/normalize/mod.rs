@@ -1,0 +1,84 @@
+//! Text normalization, in the three levels of DESIGN section 3.
+//!
+//! - [`canonical`] (L1): for display, dates, numbers and quotes.
+//! - [`for_each_token`] over L1 text (L2): tokens for shingles and token
+//!   statistics.
+//! - L3 stems (event similarity) build on L2 tokens in the story layer.
+//!
+//! Each level is a pure, idempotent function of the text. [`VERSION`] is part
+//! of the signature scheme ([`crate::scheme`]): any change to the output of
+//! these functions must bump it, and the golden signature test will insist.
+
+mod l1;
+mod l2;
+
+pub use l1::{Canonical, canonical, canonical_into, canonical_with_offsets};
+pub use l2::{fold_char, for_each_token, is_token_char, tokens};
+
+/// Version of the L1 + L2 rules; part of the scheme fingerprint.
+pub const VERSION: u32 = 1;
+
+/// The L2 tokens of raw text (L1 then L2).
+pub fn matching_tokens(text: &str) -> Vec<String> {
+    tokens(&canonical(text))
+}
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Text biased towards the characters the rules care about, mixed with
+    /// arbitrary Unicode.
+    fn arabic_heavy() -> impl Strategy<Value = String> {
+        let interesting = prop_oneof![
+            3 => proptest::char::range('\u{0600}', '\u{06FF}'),
+            1 => proptest::char::range('\u{08A0}', '\u{08FF}'),
+            1 => proptest::char::range('\u{FB50}', '\u{FDFF}'),
+            1 => proptest::char::range('\u{FE70}', '\u{FEFF}'),
+            1 => proptest::char::range('\u{2000}', '\u{206F}'),
+            1 => proptest::char::range('\u{1100}', '\u{11FF}'),
+            1 => proptest::char::range('\u{0300}', '\u{036F}'),
+            2 => proptest::char::range(' ', '~'),
+            1 => Just('\n'),
+            1 => Just('\r'),
+            2 => any::<char>(),
+        ];
+        proptest::collection::vec(interesting, 0..60).prop_map(|v| v.into_iter().collect())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        #[test]
+        fn l1_is_idempotent_on_any_unicode(s in any::<String>()) {
+            let once = canonical(&s);
+            prop_assert_eq!(canonical(&once), once);
+        }
+
+        #[test]
+        fn l1_is_idempotent_on_arabic_heavy_text(s in arabic_heavy()) {
+            let once = canonical(&s);
+            prop_assert_eq!(canonical(&once), once.clone());
+            let mapped = canonical_with_offsets(&s);
+            prop_assert_eq!(&mapped.text, &once);
+            prop_assert_eq!(mapped.text.chars().count(), mapped.offsets.len());
+            for &o in &mapped.offsets {
+                prop_assert!((o as usize) < s.len().max(1));
+                prop_assert!(s.is_char_boundary(o as usize));
+            }
+        }
+
+        #[test]
+        fn l2_is_idempotent(s in arabic_heavy()) {
+            let once = matching_tokens(&s);
+            prop_assert_eq!(matching_tokens(&once.join(" ")), once);
+        }
+
+        #[test]
+        fn l2_is_idempotent_on_any_unicode(s in any::<String>()) {
+            let once = matching_tokens(&s);
+            prop_assert_eq!(matching_tokens(&once.join(" ")), once);
+        }
+    }
+}
