@@ -1,0 +1,216 @@
+//! Shingles: the overlapping pieces of a text whose sets are compared.
+//!
+//! Word k-shingles (default k = 5) are windows of k consecutive L2 tokens;
+//! character n-shingles are windows of n characters of the L2 tokens joined
+//! by single spaces. A text shorter than one window gives one shingle made of
+//! all of it, so short texts still compare; a text with no tokens gives none,
+//! so empty texts never match each other.
+//!
+//! Each token is hashed once with XXH3-64; a word shingle's hash is XXH3-64
+//! over the little-endian bytes of its tokens' hashes, a character shingle's
+//! is XXH3-64 of its UTF-8 bytes. Both use seeds derived from the scheme seed,
+//! so shingle hashes are stable across machines and runs (DESIGN section 4).
+
+use crate::hash::{SplitMix64, hash_u64s, xxh3};
+use crate::normalize::{canonical_into, for_each_token};
+use std::fmt;
+use std::str::FromStr;
+
+/// What a shingle is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShingleKind {
+    /// Windows of this many L2 tokens.
+    Words(u8),
+    /// Windows of this many characters.
+    Chars(u8),
+}
+
+impl Default for ShingleKind {
+    fn default() -> Self {
+        ShingleKind::Words(5)
+    }
+}
+
+impl fmt::Display for ShingleKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ShingleKind::Words(k) => write!(f, "word:{k}"),
+            ShingleKind::Chars(n) => write!(f, "char:{n}"),
+        }
+    }
+}
+
+impl FromStr for ShingleKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (kind, size) = s
+            .split_once(':')
+            .ok_or_else(|| format!("expected word:K or char:N, got {s:?}"))?;
+        let size: u8 = size
+            .parse()
+            .ok()
+            .filter(|&n| (1..=32).contains(&n))
+            .ok_or_else(|| format!("shingle size must be 1 to 32, got {size:?}"))?;
+        match kind {
+            "word" => Ok(ShingleKind::Words(size)),
+            "char" => Ok(ShingleKind::Chars(size)),
+            _ => Err(format!("shingle kind must be word or char, got {kind:?}")),
+        }
+    }
+}
+
+/// Reusable buffers for shingling; one per thread.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    l1: String,
+    token: String,
+    token_hashes: Vec<u64>,
+    joined: String,
+    boundaries: Vec<usize>,
+}
+
+/// Turns text into shingle hashes.
+#[derive(Debug, Clone)]
+pub struct Shingler {
+    kind: ShingleKind,
+    token_seed: u64,
+    shingle_seed: u64,
+}
+
+impl Shingler {
+    /// A shingler for `kind` whose hashes derive from `seed`.
+    pub fn new(kind: ShingleKind, seed: u64) -> Self {
+        let mut g = SplitMix64::new(seed);
+        Self { kind, token_seed: g.next(), shingle_seed: g.next() }
+    }
+
+    /// The shingle kind.
+    pub fn kind(&self) -> ShingleKind {
+        self.kind
+    }
+
+    /// The stable hash of one L2 token.
+    #[inline]
+    pub fn token_hash(&self, token: &str) -> u64 {
+        xxh3(token.as_bytes(), self.token_seed)
+    }
+
+    /// Appends the shingle hashes of raw `text` (L1 and L2 are applied) to
+    /// `out`, in text order and with repeats. Returns the number of tokens.
+    pub fn shingle(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<u64>) -> usize {
+        canonical_into(text, &mut scratch.l1);
+        let Scratch { l1, token, token_hashes, joined, boundaries } = scratch;
+        match self.kind {
+            ShingleKind::Words(k) => {
+                token_hashes.clear();
+                for_each_token(l1, token, |t| token_hashes.push(self.token_hash(t)));
+                self.word_shingles(token_hashes, k as usize, out);
+                token_hashes.len()
+            }
+            ShingleKind::Chars(n) => {
+                joined.clear();
+                let mut count = 0;
+                for_each_token(l1, token, |t| {
+                    if !joined.is_empty() {
+                        joined.push(' ');
+                    }
+                    joined.push_str(t);
+                    count += 1;
+                });
+                self.char_shingles(joined, n as usize, boundaries, out);
+                count
+            }
+        }
+    }
+
+    /// Word shingles from token hashes.
+    pub fn word_shingles(&self, token_hashes: &[u64], k: usize, out: &mut Vec<u64>) {
+        if token_hashes.is_empty() {
+            return;
+        }
+        if token_hashes.len() < k {
+            out.push(hash_u64s(token_hashes, self.shingle_seed));
+            return;
+        }
+        out.extend(token_hashes.windows(k).map(|w| hash_u64s(w, self.shingle_seed)));
+    }
+
+    fn char_shingles(&self, joined: &str, n: usize, boundaries: &mut Vec<usize>, out: &mut Vec<u64>) {
+        if joined.is_empty() {
+            return;
+        }
+        boundaries.clear();
+        boundaries.extend(joined.char_indices().map(|(i, _)| i));
+        boundaries.push(joined.len());
+        let chars = boundaries.len() - 1;
+        if chars < n {
+            out.push(xxh3(joined.as_bytes(), self.shingle_seed));
+            return;
+        }
+        for i in 0..=chars - n {
+            let piece = &joined[boundaries[i]..boundaries[i + n]];
+            out.push(xxh3(piece.as_bytes(), self.shingle_seed));
+        }
+    }
+}
+
+/// Sorts and deduplicates shingle hashes into a set.
+pub fn into_set(shingles: &mut Vec<u64>) {
+    shingles.sort_unstable();
+    shingles.dedup();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(s: &Shingler, text: &str) -> Vec<u64> {
+        let mut out = Vec::new();
+        s.shingle(text, &mut Scratch::default(), &mut out);
+        into_set(&mut out);
+        out
+    }
+
+    #[test]
+    fn word_shingles_count_windows() {
+        let s = Shingler::new(ShingleKind::Words(3), 1);
+        let mut out = Vec::new();
+        let n = s.shingle("علي مملوك يزور طهران ويلتقي شمخاني", &mut Scratch::default(), &mut out);
+        assert_eq!(n, 6);
+        assert_eq!(out.len(), 4);
+    }
+
+    #[test]
+    fn spelling_variants_give_the_same_shingles() {
+        let s = Shingler::new(ShingleKind::Words(2), 1);
+        assert_eq!(set(&s, "أكد الرئيسُ السوري"), set(&s, "اكد الرئيس السورى"));
+    }
+
+    #[test]
+    fn short_and_empty_texts() {
+        let s = Shingler::new(ShingleKind::Words(5), 1);
+        assert_eq!(set(&s, "عاجل").len(), 1);
+        assert_ne!(set(&s, "عاجل"), set(&s, "خبر عاجل"));
+        assert!(set(&s, "").is_empty());
+        assert!(set(&s, " ، . ").is_empty());
+        let c = Shingler::new(ShingleKind::Chars(4), 1);
+        assert_eq!(set(&c, "ab").len(), 1);
+        assert_eq!(set(&c, "abcde fg").len(), 5);
+    }
+
+    #[test]
+    fn seeds_change_hashes() {
+        let a = Shingler::new(ShingleKind::Words(2), 1);
+        let b = Shingler::new(ShingleKind::Words(2), 2);
+        assert_ne!(set(&a, "one two three"), set(&b, "one two three"));
+    }
+
+    #[test]
+    fn kind_parses_and_prints() {
+        assert_eq!("word:5".parse::<ShingleKind>().unwrap(), ShingleKind::Words(5));
+        assert_eq!("char:7".parse::<ShingleKind>().unwrap().to_string(), "char:7");
+        assert!("word:0".parse::<ShingleKind>().is_err());
+        assert!("token:3".parse::<ShingleKind>().is_err());
+    }
+}
