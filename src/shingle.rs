@@ -82,7 +82,11 @@ impl Shingler {
     /// A shingler for `kind` whose hashes derive from `seed`.
     pub fn new(kind: ShingleKind, seed: u64) -> Self {
         let mut g = SplitMix64::new(seed);
-        Self { kind, token_seed: g.next(), shingle_seed: g.next() }
+        Self {
+            kind,
+            token_seed: g.next(),
+            shingle_seed: g.next(),
+        }
     }
 
     /// The shingle kind.
@@ -100,7 +104,13 @@ impl Shingler {
     /// `out`, in text order and with repeats. Returns the number of tokens.
     pub fn shingle(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<u64>) -> usize {
         canonical_into(text, &mut scratch.l1);
-        let Scratch { l1, token, token_hashes, joined, boundaries } = scratch;
+        let Scratch {
+            l1,
+            token,
+            token_hashes,
+            joined,
+            boundaries,
+        } = scratch;
         match self.kind {
             ShingleKind::Words(k) => {
                 token_hashes.clear();
@@ -133,10 +143,20 @@ impl Shingler {
             out.push(hash_u64s(token_hashes, self.shingle_seed));
             return;
         }
-        out.extend(token_hashes.windows(k).map(|w| hash_u64s(w, self.shingle_seed)));
+        out.extend(
+            token_hashes
+                .windows(k)
+                .map(|w| hash_u64s(w, self.shingle_seed)),
+        );
     }
 
-    fn char_shingles(&self, joined: &str, n: usize, boundaries: &mut Vec<usize>, out: &mut Vec<u64>) {
+    fn char_shingles(
+        &self,
+        joined: &str,
+        n: usize,
+        boundaries: &mut Vec<usize>,
+        out: &mut Vec<u64>,
+    ) {
         if joined.is_empty() {
             return;
         }
@@ -176,7 +196,11 @@ mod tests {
     fn word_shingles_count_windows() {
         let s = Shingler::new(ShingleKind::Words(3), 1);
         let mut out = Vec::new();
-        let n = s.shingle("علي مملوك يزور طهران ويلتقي شمخاني", &mut Scratch::default(), &mut out);
+        let n = s.shingle(
+            "علي مملوك يزور طهران ويلتقي شمخاني",
+            &mut Scratch::default(),
+            &mut out,
+        );
         assert_eq!(n, 6);
         assert_eq!(out.len(), 4);
     }
@@ -208,8 +232,14 @@ mod tests {
 
     #[test]
     fn kind_parses_and_prints() {
-        assert_eq!("word:5".parse::<ShingleKind>().unwrap(), ShingleKind::Words(5));
-        assert_eq!("char:7".parse::<ShingleKind>().unwrap().to_string(), "char:7");
+        assert_eq!(
+            "word:5".parse::<ShingleKind>().unwrap(),
+            ShingleKind::Words(5)
+        );
+        assert_eq!(
+            "char:7".parse::<ShingleKind>().unwrap().to_string(),
+            "char:7"
+        );
         assert!("word:0".parse::<ShingleKind>().is_err());
         assert!("token:3".parse::<ShingleKind>().is_err());
     }

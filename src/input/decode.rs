@@ -44,9 +44,13 @@ pub fn open(path: &Path, count: Arc<AtomicU64>) -> Result<(Box<dyn Read + Send>,
     let mut reader = BufReader::with_capacity(1 << 20, Counting { inner: file, count });
     let head = reader.fill_buf().map_err(|e| Error::io(path, e))?;
     if head.starts_with(&[0x1f, 0x8b]) {
-        Ok((Box::new(flate2::bufread::MultiGzDecoder::new(reader)), Compression::Gzip))
+        Ok((
+            Box::new(flate2::bufread::MultiGzDecoder::new(reader)),
+            Compression::Gzip,
+        ))
     } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        let decoder = zstd::stream::read::Decoder::with_buffer(reader).map_err(|e| Error::io(path, e))?;
+        let decoder =
+            zstd::stream::read::Decoder::with_buffer(reader).map_err(|e| Error::io(path, e))?;
         Ok((Box::new(decoder), Compression::Zstd))
     } else {
         Ok((Box::new(reader), Compression::None))

@@ -36,7 +36,10 @@ pub struct StreamOptions {
 
 impl Default for StreamOptions {
     fn default() -> Self {
-        Self { chunk_bytes: 8 << 20, tolerate_truncation: false }
+        Self {
+            chunk_bytes: 8 << 20,
+            tolerate_truncation: false,
+        }
     }
 }
 
@@ -90,7 +93,10 @@ impl RecordRef<'_> {
     /// Where the record is, for messages.
     pub fn location(&self) -> Location {
         let line = matches!(self.file.kind, FileKind::JsonLines).then_some(self.line);
-        Location { file: self.file.display.clone(), line }
+        Location {
+            file: self.file.display.clone(),
+            line,
+        }
     }
 }
 
@@ -175,7 +181,12 @@ where
     Ok(report)
 }
 
-fn read_all(files: &[InputFile], options: &StreamOptions, progress: &dyn Progress, tx: &mpsc::SyncSender<Msg>) {
+fn read_all(
+    files: &[InputFile],
+    options: &StreamOptions,
+    progress: &dyn Progress,
+    tx: &mpsc::SyncSender<Msg>,
+) {
     let total: u64 = files.iter().map(|f| f.size).sum();
     progress.begin("read", Some(total));
     let mut ordinal = 0u64;
@@ -183,7 +194,9 @@ fn read_all(files: &[InputFile], options: &StreamOptions, progress: &dyn Progres
         let idx = FileIdx(i as u32);
         let counter = Arc::new(AtomicU64::new(0));
         let result = match &file.kind {
-            FileKind::JsonLines => read_lines(file, idx, options, &counter, &mut ordinal, progress, tx),
+            FileKind::JsonLines => {
+                read_lines(file, idx, options, &counter, &mut ordinal, progress, tx)
+            }
             FileKind::Text { .. } => read_whole(file, idx, &counter, &mut ordinal, tx),
         };
         match result {
@@ -211,12 +224,19 @@ fn read_whole(
 ) -> Result<bool> {
     let (mut reader, _) = decode::open(&file.path, counter.clone())?;
     let mut data = Vec::new();
-    reader.read_to_end(&mut data).map_err(|e| Error::io(&file.path, e))?;
+    reader
+        .read_to_end(&mut data)
+        .map_err(|e| Error::io(&file.path, e))?;
     let len = u32::try_from(data.len()).map_err(|_| too_long(file, 1))?;
     let chunk = Chunk {
         file: idx,
         data,
-        spans: vec![Span { start: 0, len, line: 1, offset: 0 }],
+        spans: vec![Span {
+            start: 0,
+            len,
+            line: 1,
+            offset: 0,
+        }],
         first_ordinal: *ordinal,
     };
     *ordinal += 1;
@@ -225,7 +245,10 @@ fn read_whole(
 
 fn too_long(file: &InputFile, line: u64) -> Error {
     Error::Input(Problem {
-        location: Location { file: file.display.clone(), line: Some(line) },
+        location: Location {
+            file: file.display.clone(),
+            line: Some(line),
+        },
         kind: ProblemKind::BadField,
         reason: "record longer than 4 GiB".into(),
     })
@@ -286,7 +309,11 @@ fn read_lines(
             None if eof => 0,
             None => continue, // a line longer than the chunk: read more
         };
-        let cut = if eof && truncation.is_none() { buf.len() } else { cut };
+        let cut = if eof && truncation.is_none() {
+            buf.len()
+        } else {
+            cut
+        };
         let rest = buf.split_off(cut);
         let data = std::mem::replace(&mut buf, rest);
         let chunk = make_chunk(file, idx, data, &mut line, &mut offset, ordinal)?;
@@ -296,13 +323,20 @@ fn read_lines(
         }
         if let Some(e) = truncation {
             let problem = Problem {
-                location: Location { file: file.display.clone(), line: Some(line) },
+                location: Location {
+                    file: file.display.clone(),
+                    line: Some(line),
+                },
                 kind: ProblemKind::Truncated,
                 reason: format!(
                     "the compressed data ends early or is damaged ({e}); {records} complete records before line {line} were read, the rest of the file is lost"
                 ),
             };
-            let msg = if options.tolerate_truncation { Msg::Truncated(problem) } else { Msg::Failed(Error::Input(problem)) };
+            let msg = if options.tolerate_truncation {
+                Msg::Truncated(problem)
+            } else {
+                Msg::Failed(Error::Input(problem))
+            };
             return Ok(tx.send(msg).is_ok() && options.tolerate_truncation);
         }
         if eof {
@@ -332,13 +366,25 @@ fn make_chunk(
     let mut spans = Vec::new();
     // A byte-order mark is not part of the first record. The first chunk
     // always holds the whole first line, so the mark is whole too.
-    let mut start = if *offset == 0 && data.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let mut start = if *offset == 0 && data.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
     while start < data.len() {
-        let end = data[start..].iter().position(|&b| b == b'\n').map_or(data.len(), |p| start + p);
+        let end = data[start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(data.len(), |p| start + p);
         let bytes = &data[start..end];
         if !bytes.iter().all(u8::is_ascii_whitespace) {
             let len = u32::try_from(bytes.len()).map_err(|_| too_long(file, *line))?;
-            spans.push(Span { start: start as u32, len, line: *line, offset: *offset + start as u64 });
+            spans.push(Span {
+                start: start as u32,
+                len,
+                line: *line,
+                offset: *offset + start as u64,
+            });
             *ordinal += 1;
         }
         *line += 1;
@@ -348,7 +394,12 @@ fn make_chunk(
     if u32::try_from(data.len()).is_err() {
         return Err(too_long(file, *line));
     }
-    Ok(Chunk { file: idx, data, spans, first_ordinal })
+    Ok(Chunk {
+        file: idx,
+        data,
+        spans,
+        first_ordinal,
+    })
 }
 
 #[cfg(test)]
@@ -357,9 +408,15 @@ mod tests {
     use crate::progress::NoProgress;
     use std::io::Write;
 
-    fn collect(inputs: &Inputs, chunk_bytes: usize) -> Result<(Vec<(u64, u64, u64, Vec<u8>)>, StreamReport)> {
+    /// (ordinal, line, offset, bytes) of every record.
+    type Seen = Vec<(u64, u64, u64, Vec<u8>)>;
+
+    fn collect(inputs: &Inputs, chunk_bytes: usize) -> Result<(Seen, StreamReport)> {
         let mut out = Vec::new();
-        let options = StreamOptions { chunk_bytes, tolerate_truncation: true };
+        let options = StreamOptions {
+            chunk_bytes,
+            tolerate_truncation: true,
+        };
         let report = par_map(
             inputs,
             &options,
@@ -384,10 +441,17 @@ mod tests {
         let inputs = Inputs::open(&[p]).unwrap();
         for chunk in [1, 3, 7, 64, 1 << 20] {
             let (recs, report) = collect(&inputs, chunk).unwrap();
-            let got: Vec<(u64, u64, u64, &[u8])> = recs.iter().map(|(o, l, off, b)| (*o, *l, *off, &b[..])).collect();
+            let got: Vec<(u64, u64, u64, &[u8])> = recs
+                .iter()
+                .map(|(o, l, off, b)| (*o, *l, *off, &b[..]))
+                .collect();
             assert_eq!(
                 got,
-                [(0, 1, 3, &b"{\"a\":1}"[..]), (1, 4, 16, &b"{\"b\":2}\r"[..]), (2, 5, 25, &b"{\"c\":3}"[..])],
+                [
+                    (0, 1, 3, &b"{\"a\":1}"[..]),
+                    (1, 4, 16, &b"{\"b\":2}\r"[..]),
+                    (2, 5, 25, &b"{\"c\":3}"[..])
+                ],
                 "chunk size {chunk}"
             );
             assert_eq!(report.records, 3);
@@ -397,7 +461,9 @@ mod tests {
     #[test]
     fn compressed_files_and_truncation() {
         let dir = tempfile::tempdir().unwrap();
-        let lines: String = (0..20000).map(|i| format!("{{\"id\":{i},\"text\":\"نص رقم {i}\"}}\n")).collect();
+        let lines: String = (0..20000)
+            .map(|i| format!("{{\"id\":{i},\"text\":\"نص رقم {i}\"}}\n"))
+            .collect();
         let gz = dir.path().join("a.jsonl.gz");
         let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         enc.write_all(lines.as_bytes()).unwrap();
@@ -425,7 +491,10 @@ mod tests {
             assert!(p.location.line.unwrap() > 1, "{p}");
         }
         // Without tolerance, the first truncation stops the pass.
-        let strict = StreamOptions { chunk_bytes: 4096, tolerate_truncation: false };
+        let strict = StreamOptions {
+            chunk_bytes: 4096,
+            tolerate_truncation: false,
+        };
         let e = par_map(&inputs, &strict, &NoProgress, |_| (), |_, _| Ok(())).unwrap_err();
         assert!(e.to_string().contains("ends early"), "{e}");
     }

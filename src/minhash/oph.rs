@@ -49,7 +49,7 @@ fn densify(seed: u64, out: &mut [u32]) {
         let mut attempt = 1u64;
         loop {
             let h = mix64(seed ^ mix64(((i as u64) << 32) | attempt));
-            let j = ((h >> 32) * k as u64 >> 32) as usize;
+            let j = (((h >> 32) * k as u64) >> 32) as usize;
             if filled[j] {
                 out[i] = out[j];
                 break;

@@ -83,7 +83,9 @@ pub fn canonical(text: &str) -> String {
 
 /// The L1 form of `text` into `out` (cleared first), reusing its buffer.
 pub fn canonical_into(text: &str, out: &mut String) {
-    let mut sink = TextSink { text: std::mem::take(out) };
+    let mut sink = TextSink {
+        text: std::mem::take(out),
+    };
     sink.text.clear();
     run(text, &mut sink);
     *out = sink.text;
@@ -94,7 +96,10 @@ pub fn canonical_into(text: &str, out: &mut String) {
 pub fn canonical_with_offsets(text: &str) -> Canonical {
     let mut sink = MapSink::default();
     run(text, &mut sink);
-    Canonical { text: sink.text, offsets: sink.offsets }
+    Canonical {
+        text: sink.text,
+        offsets: sink.offsets,
+    }
 }
 
 fn run<S: Sink>(text: &str, sink: &mut S) {
@@ -192,13 +197,20 @@ impl Sink for TextSink {
         &self.text
     }
     fn take_pairs(&mut self) -> Vec<(char, u32)> {
-        let pairs = self.text.char_indices().map(|(o, c)| (c, o as u32)).collect();
+        let pairs = self
+            .text
+            .char_indices()
+            .map(|(o, c)| (c, o as u32))
+            .collect();
         self.text.clear();
         pairs
     }
     fn fix_digit_separators(&mut self) {
         let chars: Vec<char> = self.text.chars().collect();
-        self.text = apply_digit_separators(&chars).into_iter().map(|(c, _)| c).collect();
+        self.text = apply_digit_separators(&chars)
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect();
     }
 }
 
@@ -227,7 +239,11 @@ impl Sink for MapSink {
         &self.text
     }
     fn take_pairs(&mut self) -> Vec<(char, u32)> {
-        let pairs = self.text.chars().zip(self.offsets.iter().copied()).collect();
+        let pairs = self
+            .text
+            .chars()
+            .zip(self.offsets.iter().copied())
+            .collect();
         self.text.clear();
         self.offsets.clear();
         pairs
@@ -272,7 +288,11 @@ fn apply_digit_separators(chars: &[char]) -> Vec<(char, usize)> {
 /// Runs one pass from `input` into `sink` (which must be empty). Returns true
 /// when unstable characters were met.
 fn pass<S: Sink>(input: impl Iterator<Item = (char, u32)>, sink: &mut S) -> bool {
-    let mut rules = Rules { sink, pending_cr: false, saw_separator: false };
+    let mut rules = Rules {
+        sink,
+        pending_cr: false,
+        saw_separator: false,
+    };
     let mut met_unstable = false;
     // The last stable starter, held back in case an unstable character that
     // composes with it follows.
@@ -354,7 +374,13 @@ fn map_char(c: char) -> Out {
         | '\u{00AD}'
         | '\u{2060}' => Out::Drop,
         // Rule 3: spaces and line breaks.
-        ' ' | '\t' | '\u{000B}' | '\u{000C}' | '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}'
+        ' '
+        | '\t'
+        | '\u{000B}'
+        | '\u{000C}'
+        | '\u{00A0}'
+        | '\u{2000}'..='\u{200A}'
+        | '\u{202F}'
         | '\u{3000}' => Out::Space,
         '\n' | '\u{0085}' | '\u{2028}' | '\u{2029}' => Out::Newline,
         c if c.is_control() => Out::Space,
@@ -434,9 +460,21 @@ mod tests {
     const RULES: &[(&str, &str, &str)] = &[
         ("nfkc composes hamza", "\u{0627}\u{0654}", "\u{0623}"),
         ("nfkc composes madda", "\u{0627}\u{0653}", "\u{0622}"),
-        ("nfkc folds lam-alef ligature", "\u{FEFB}", "\u{0644}\u{0627}"),
-        ("nfkc folds lam-alef-hamza ligature", "\u{FEF9}", "\u{0644}\u{0625}"),
-        ("nfkc folds presentation forms", "\u{FEB3}\u{FEE0}\u{FE8E}\u{FEE1}", "سلام"),
+        (
+            "nfkc folds lam-alef ligature",
+            "\u{FEFB}",
+            "\u{0644}\u{0627}",
+        ),
+        (
+            "nfkc folds lam-alef-hamza ligature",
+            "\u{FEF9}",
+            "\u{0644}\u{0625}",
+        ),
+        (
+            "nfkc folds presentation forms",
+            "\u{FEB3}\u{FEE0}\u{FE8E}\u{FEE1}",
+            "سلام",
+        ),
         ("nfkc folds allah ligature", "\u{FDF2}", "الله"),
         ("tatweel", "مـــرحبا", "مرحبا"),
         ("harakat", "مَرْحَبًا", "مرحبا"),
@@ -446,9 +484,21 @@ mod tests {
         ("small high marks", "ر\u{06D6}ب", "رب"),
         ("extended marks", "ب\u{08F0}ت", "بت"),
         ("zero width chars", "علي\u{200C}مملوك\u{200D}", "عليمملوك"),
-        ("bidi controls", "\u{202B}نص\u{202C} \u{2067}x\u{2069}\u{061C}", "نص x"),
-        ("bom soft hyphen word joiner", "\u{FEFF}a\u{00AD}b\u{2060}c", "abc"),
-        ("nbsp and thin spaces", "a\u{00A0}b\u{2009}c\u{202F}d\u{3000}e", "a b c d e"),
+        (
+            "bidi controls",
+            "\u{202B}نص\u{202C} \u{2067}x\u{2069}\u{061C}",
+            "نص x",
+        ),
+        (
+            "bom soft hyphen word joiner",
+            "\u{FEFF}a\u{00AD}b\u{2060}c",
+            "abc",
+        ),
+        (
+            "nbsp and thin spaces",
+            "a\u{00A0}b\u{2009}c\u{202F}d\u{3000}e",
+            "a b c d e",
+        ),
         ("tabs and runs", "a\t\t  b", "a b"),
         ("line breaks", "a \r\nb\rc\u{2028}d", "a\nb\nc\nd"),
         ("trailing space", "  a  ", "a"),
@@ -460,10 +510,18 @@ mod tests {
         ("thousands separator between digits", "١٬٠٠٠", "1000"),
         ("thousands separator elsewhere", "٬١", "٬1"),
         ("arabic comma", "نعم، لا", "نعم, لا"),
-        ("arabic semicolon and question", "لماذا؛ كيف؟", "لماذا; كيف?"),
+        (
+            "arabic semicolon and question",
+            "لماذا؛ كيف؟",
+            "لماذا; كيف?",
+        ),
         ("percent", "٥٠٪", "50%"),
         ("urdu full stop", "ختم۔", "ختم."),
-        ("guillemets and curly quotes", "«سانا» “فارس”", "\"سانا\" \"فارس\""),
+        (
+            "guillemets and curly quotes",
+            "«سانا» “فارس”",
+            "\"سانا\" \"فارس\"",
+        ),
         ("persian yeh and yeh barree", "ی ے", "ي ي"),
         ("keheh and gaf", "ک گ", "ك ك"),
         ("heh forms", "ۀ ہ ھ", "ه ه ه"),
@@ -479,7 +537,11 @@ mod tests {
         for (name, input, expected) in RULES {
             assert_eq!(canonical(input), *expected, "rule: {name}");
             assert_eq!(canonical(expected), *expected, "idempotent: {name}");
-            assert_eq!(canonical_with_offsets(input).text, *expected, "offsets variant: {name}");
+            assert_eq!(
+                canonical_with_offsets(input).text,
+                *expected,
+                "offsets variant: {name}"
+            );
         }
     }
 

@@ -21,22 +21,16 @@ pub fn fold_char(c: char, mut push: impl FnMut(char)) {
         '\u{0629}' => push('\u{0647}'),
         '\u{0624}' | '\u{0626}' => push('\u{0621}'),
         c if c.is_ascii() => push(c),
-        c if c.is_uppercase() || c.is_titlecase_like() => c.to_lowercase().for_each(push),
+        c if c.is_uppercase() || has_lowercase_mapping(c) => c.to_lowercase().for_each(push),
         c => push(c),
     }
 }
 
-trait TitlecaseLike {
-    fn is_titlecase_like(self) -> bool;
-}
-
-impl TitlecaseLike for char {
-    /// Titlecase letters (ǅ) are neither upper nor lower case but still have
-    /// a lower-case mapping.
-    #[inline]
-    fn is_titlecase_like(self) -> bool {
-        !self.is_lowercase() && self.to_lowercase().next() != Some(self)
-    }
+/// Titlecase letters (ǅ) are neither upper nor lower case but still have a
+/// lower-case mapping.
+#[inline]
+fn has_lowercase_mapping(c: char) -> bool {
+    !c.is_lowercase() && c.to_lowercase().next() != Some(c)
 }
 
 /// True for characters that belong inside a token.
@@ -112,13 +106,25 @@ mod tests {
         ("waw with hamza", "مؤتمر", &["مءتمر"]),
         ("yeh with hamza", "رئيس", &["رءيس"]),
         ("latin lower-cased", "Reuters AFP", &["reuters", "afp"]),
-        ("other scripts lower-cased", "ΑΘΗΝΑ Москва", &["αθηνα", "москва"]),
-        ("split at punctuation", "سانا،فارس-إرنا", &["سانا", "فارس", "ارنا"]),
+        (
+            "other scripts lower-cased",
+            "ΑΘΗΝΑ Москва",
+            &["αθηνα", "москва"],
+        ),
+        (
+            "split at punctuation",
+            "سانا،فارس-إرنا",
+            &["سانا", "فارس", "ارنا"],
+        ),
         ("split inside numbers", "3.5%", &["3", "5"]),
         ("single letters dropped", "و ب x", &[]),
         ("single digits kept", "7 من 9", &["7", "من", "9"]),
         ("arabic-indic digits via l1", "٢٧ شباط", &["27", "شباط"]),
-        ("combining accent stays in token", "ba\u{0301}\u{0328}c", &["b\u{0105}\u{0301}c"]),
+        (
+            "combining accent stays in token",
+            "ba\u{0301}\u{0328}c",
+            &["b\u{0105}\u{0301}c"],
+        ),
     ];
 
     #[test]
