@@ -234,6 +234,11 @@ impl<'de> Visitor<'de> for RawSeed<'_> {
 
 /// Checks that `bytes` is UTF-8, saying where it is not.
 pub fn check_utf8(bytes: &[u8]) -> Result<&str, RecordError> {
+    // SIMD validation on the fast path; the slower standard check only runs
+    // to say where the bad byte is.
+    if let Ok(s) = simdutf8::basic::from_utf8(bytes) {
+        return Ok(s);
+    }
     std::str::from_utf8(bytes).map_err(|e| {
         (
             ProblemKind::NotUtf8,

@@ -277,18 +277,15 @@ fn read_lines(
         let mut truncation: Option<std::io::Error> = None;
         let target = (buf.len() + options.chunk_bytes).max(options.chunk_bytes);
         while buf.len() < target {
-            let old = buf.len();
-            buf.resize(old + (target - old).min(1 << 20), 0);
-            match reader.read(&mut buf[old..]) {
+            let want = (target - buf.len()) as u64;
+            match (&mut reader).take(want).read_to_end(&mut buf) {
                 Ok(0) => {
-                    buf.truncate(old);
                     eof = true;
                     break;
                 }
-                Ok(n) => buf.truncate(old + n),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(old),
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    buf.truncate(old);
                     if compression == Compression::None {
                         return Err(Error::io(&file.path, e));
                     }
@@ -349,7 +346,7 @@ fn read_lines(
 }
 
 fn memchr_last(buf: &[u8]) -> Option<usize> {
-    buf.iter().rposition(|&b| b == b'\n')
+    memchr::memrchr(b'\n', buf)
 }
 
 /// Splits `data` (complete lines) into record spans, advancing the line,

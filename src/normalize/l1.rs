@@ -103,16 +103,16 @@ pub fn canonical_with_offsets(text: &str) -> Canonical {
 }
 
 fn run<S: Sink>(text: &str, sink: &mut S) {
-    let unstable = pass(text.char_indices().map(|(o, c)| (c, o as u32)), sink);
-    if !unstable || is_nfkc(sink.text()) {
+    let risky = pass(text.char_indices().map(|(o, c)| (c, o as u32)), sink);
+    if !risky || is_nfkc(sink.text()) {
         return;
     }
     // Rare: a deletion joined two composable characters. Iterate to the
     // fixed point; each round only composes or deletes, so it ends quickly.
     for _ in 0..8 {
         let pairs = sink.take_pairs();
-        let unstable = pass(pairs.into_iter(), sink);
-        if !unstable || is_nfkc(sink.text()) {
+        let risky = pass(pairs.into_iter(), sink);
+        if !risky || is_nfkc(sink.text()) {
             return;
         }
     }
@@ -292,6 +292,7 @@ fn pass<S: Sink>(input: impl Iterator<Item = (char, u32)>, sink: &mut S) -> bool
         sink,
         pending_cr: false,
         saw_separator: false,
+        dropped: false,
     };
     let mut met_unstable = false;
     // The last stable starter, held back in case an unstable character that
@@ -339,7 +340,7 @@ fn pass<S: Sink>(input: impl Iterator<Item = (char, u32)>, sink: &mut S) -> bool
         rules.emit(hc, ho);
     }
     rules.finish();
-    met_unstable
+    met_unstable && rules.dropped
 }
 
 /// Rules 2 to 6, applied to NFKC output one character at a time.
@@ -347,6 +348,7 @@ struct Rules<'s, S: Sink> {
     sink: &'s mut S,
     pending_cr: bool,
     saw_separator: bool,
+    dropped: bool,
 }
 
 enum Out {
@@ -408,8 +410,19 @@ fn map_char(c: char) -> Out {
 }
 
 impl<S: Sink> Rules<'_, S> {
-    #[inline]
+    #[inline(always)]
     fn emit(&mut self, c: char, orig: u32) {
+        // Fast path: letters and digits that no rule touches.
+        if matches!(c, '\u{0621}'..='\u{063A}' | '\u{0641}'..='\u{064A}' | 'a'..='z' | 'A'..='Z' | '0'..='9')
+            && !self.pending_cr
+        {
+            self.sink.push(c, orig);
+            return;
+        }
+        self.emit_slow(c, orig);
+    }
+
+    fn emit_slow(&mut self, c: char, orig: u32) {
         if c == '\r' {
             self.newline(orig);
             self.pending_cr = true;
@@ -420,7 +433,7 @@ impl<S: Sink> Rules<'_, S> {
             return; // the \n of \r\n
         }
         match map_char(c) {
-            Out::Drop => {}
+            Out::Drop => self.dropped = true,
             Out::Space => match self.sink.last() {
                 None | Some(' ') | Some('\n') => {}
                 _ => self.sink.push(' ', orig),

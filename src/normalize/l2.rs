@@ -10,6 +10,8 @@
 //! Dates must be read from L1 text, before this folding: آب (August) and أب
 //! (father) merge here.
 
+use unicode_normalization::UnicodeNormalization;
+
 /// Folds one L1 character for matching, calling `push` with the result
 /// (lower-casing can produce more than one character).
 #[inline]
@@ -21,16 +23,30 @@ pub fn fold_char(c: char, mut push: impl FnMut(char)) {
         '\u{0629}' => push('\u{0647}'),
         '\u{0624}' | '\u{0626}' => push('\u{0621}'),
         c if c.is_ascii() => push(c),
-        c if c.is_uppercase() || has_lowercase_mapping(c) => c.to_lowercase().for_each(push),
+        // Arabic, Syriac, Thaana and the Arabic extensions have no case.
+        '\u{0600}'..='\u{08FF}' | '\u{FB50}'..='\u{FEFF}' => push(c),
+        c if c.is_uppercase() || is_titlecase(c) => c.to_lowercase().for_each(push),
         c => push(c),
     }
 }
 
-/// Titlecase letters (ǅ) are neither upper nor lower case but still have a
-/// lower-case mapping.
+/// Titlecase letters (ǅ, ᾈ): neither upper nor lower case, yet with a
+/// lower-case mapping (Unicode general category Lt).
 #[inline]
-fn has_lowercase_mapping(c: char) -> bool {
-    !c.is_lowercase() && c.to_lowercase().next() != Some(c)
+fn is_titlecase(c: char) -> bool {
+    matches!(
+        c,
+        '\u{01C5}'
+            | '\u{01C8}'
+            | '\u{01CB}'
+            | '\u{01F2}'
+            | '\u{1F88}'..='\u{1F8F}'
+            | '\u{1F98}'..='\u{1F9F}'
+            | '\u{1FA8}'..='\u{1FAF}'
+            | '\u{1FBC}'
+            | '\u{1FCC}'
+            | '\u{1FFC}'
+    )
 }
 
 /// True for characters that belong inside a token.
@@ -48,14 +64,28 @@ pub fn is_token_char(c: char) -> bool {
 }
 
 /// Calls `f` with each L2 token of `l1`, an L1 text. `buf` is scratch space.
+///
+/// Lower-casing can make a letter and a following combining mark composable
+/// (T + ◌̈ has no precomposed form, t + ◌̈ is ẗ), so a token holding a mark is
+/// recomposed with NFKC before it is measured and handed out.
 #[inline]
 pub fn for_each_token(l1: &str, buf: &mut String, mut f: impl FnMut(&str)) {
     buf.clear();
     let mut chars_in_token = 0usize;
     let mut first_is_digit = false;
-    let mut flush = |buf: &mut String, n: usize, digit: bool| {
+    let mut has_mark = false;
+    let mut composed = String::new();
+    let mut flush = |buf: &mut String, mut n: usize, digit: bool, has_mark: bool| {
+        let token: &str = if has_mark {
+            composed.clear();
+            composed.extend(buf.chars().nfkc());
+            n = composed.chars().count();
+            &composed
+        } else {
+            buf
+        };
         if n > 1 || (n == 1 && digit) {
-            f(buf);
+            f(token);
         }
         buf.clear();
     };
@@ -63,18 +93,22 @@ pub fn for_each_token(l1: &str, buf: &mut String, mut f: impl FnMut(&str)) {
         if is_token_char(c) {
             if chars_in_token == 0 {
                 first_is_digit = c.is_numeric();
+                has_mark = false;
+            }
+            if !c.is_ascii() && unicode_normalization::char::is_combining_mark(c) {
+                has_mark = true;
             }
             fold_char(c, |m| {
                 buf.push(m);
                 chars_in_token += 1;
             });
         } else if chars_in_token > 0 {
-            flush(buf, chars_in_token, first_is_digit);
+            flush(buf, chars_in_token, first_is_digit, has_mark);
             chars_in_token = 0;
         }
     }
     if chars_in_token > 0 {
-        flush(buf, chars_in_token, first_is_digit);
+        flush(buf, chars_in_token, first_is_digit, has_mark);
     }
 }
 
@@ -131,6 +165,14 @@ mod tests {
     fn every_rule() {
         for (name, input, expected) in RULES {
             assert_eq!(l2(input), *expected, "rule: {name}");
+        }
+    }
+
+    #[test]
+    fn titlecase_letters_are_exactly_those_with_a_lower_case_and_no_case() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let lt = !c.is_lowercase() && !c.is_uppercase() && c.to_lowercase().next() != Some(c);
+            assert_eq!(is_titlecase(c), lt, "{c:?} {:x}", c as u32);
         }
     }
 

@@ -1,0 +1,126 @@
+//! The human-readable run summary on stderr.
+
+use riwaya::corpus::Corpus;
+use riwaya::input::Inputs;
+use riwaya::job::DedupRun;
+use riwaya::timing::Timings;
+
+/// `12345` → `12,345`.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+/// Problems skipped with --skip-invalid, empty files, and the read line.
+pub fn reading(corpus: &Corpus, inputs: &Inputs) {
+    let files = inputs.files().len();
+    eprintln!(
+        "read {} articles ({}) from {} file{}",
+        thousands(corpus.len() as u64),
+        megabytes(corpus.bytes),
+        thousands(files as u64),
+        if files == 1 { "" } else { "s" }
+    );
+    for f in &corpus.empty_files {
+        eprintln!("  warning: {f}: no articles in this file");
+    }
+    let problems = &corpus.problems;
+    if problems.total() > 0 {
+        let kinds: Vec<String> = problems
+            .counts()
+            .iter()
+            .map(|(k, n)| format!("{} {}", thousands(*n), k.name()))
+            .collect();
+        eprintln!(
+            "  skipped {} bad records: {}",
+            thousands(problems.total()),
+            kinds.join(", ")
+        );
+        for p in problems.examples() {
+            eprintln!("    {p}");
+        }
+        let hidden = problems.total() - problems.examples().len() as u64;
+        if hidden > 0 {
+            eprintln!("    ... and {} more", thousands(hidden));
+        }
+    }
+}
+
+/// The time line: per stage, total, throughput.
+pub fn timing(timings: &Timings, bytes: u64, docs: u64) {
+    let parts: Vec<String> = timings
+        .stages()
+        .iter()
+        .map(|(n, d)| format!("{n} {:.2}s", d.as_secs_f64()))
+        .collect();
+    let total = timings.total().as_secs_f64().max(1e-9);
+    eprintln!(
+        "time: {}; total {:.2}s ({:.1} MB/s, {} articles/s)",
+        parts.join(", "),
+        total,
+        bytes as f64 / 1e6 / total,
+        thousands((docs as f64 / total) as u64)
+    );
+}
+
+/// Boilerplate learned, per outlet with -v.
+pub fn boilerplate(corpus: &Corpus, verbose: u8) {
+    let counts = corpus.stripper.learned().counts();
+    let total: usize = counts.iter().sum();
+    let outlets = counts.iter().filter(|&&c| c > 0).count();
+    eprintln!("boilerplate: {total} recurring lines learned in {outlets} outlets");
+    if verbose > 0 {
+        for (slot, &n) in counts.iter().enumerate().filter(|(_, n)| **n > 0) {
+            let name = if slot == 0 {
+                "(no source)"
+            } else {
+                &corpus.sources()[slot - 1]
+            };
+            eprintln!("  {name}: {n}");
+        }
+    }
+}
+
+/// Summary of a dedup run.
+pub fn dedup(run: &DedupRun, inputs: &Inputs, written: u64, threads: usize, verbose: u8) {
+    let corpus = &run.corpus;
+    reading(corpus, inputs);
+    boilerplate(corpus, verbose);
+    let g = &run.groups;
+    eprintln!(
+        "kept {}, removed {} near-duplicates in {} groups (largest {})",
+        thousands(written),
+        thousands(g.removals.len() as u64),
+        thousands(g.groups.len() as u64),
+        g.largest()
+    );
+    let lsh = run.scheme.lsh;
+    eprintln!(
+        "lsh: {} bands x {} rows; {} candidate pairs, {} verified exactly ({} articles re-read)",
+        lsh.bands,
+        lsh.rows,
+        thousands(g.candidates),
+        thousands(g.verified),
+        thousands(g.sets_loaded)
+    );
+    if verbose > 0 {
+        eprintln!(
+            "scheme {}: {}",
+            run.scheme.fingerprint_hex(),
+            run.scheme.describe()
+        );
+        eprintln!("threads: {threads}");
+    }
+    timing(&run.timings, corpus.bytes, corpus.len() as u64);
+}

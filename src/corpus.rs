@@ -1,0 +1,414 @@
+//! The first pass over the input: read and validate every record, and learn
+//! what later passes need to know about the whole batch.
+//!
+//! [`Corpus::read`] parses every record once, in parallel, and then, in input
+//! order: rejects (or, with `--skip-invalid`, counts) bad records, rejects
+//! duplicate ids, interns outlet names, and feeds each text's lines to the
+//! boilerplate [`Learner`]. What it keeps per article is small and fixed
+//! ([`DocMeta`]: id, outlet, time, place in the input); texts are read again
+//! by later passes ([`Corpus::par_map_docs`]) instead of being held in memory.
+
+use crate::boilerplate::{BoilerplateConfig, Learner, Stripper, line_keys, text_key};
+use crate::date::Published;
+use crate::error::{Error, Location, Problem, ProblemKind, Result};
+use crate::hash::xxh3;
+use crate::ids::{ArticleId, DocIdx, FileIdx, SourceId};
+use crate::input::stream::{self, RecordRef, StreamOptions};
+use crate::input::{Article, FieldMap, FileKind, Inputs, parse_json, parse_text};
+use crate::progress::Progress;
+use ahash::AHashMap;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+/// What the pipeline keeps about each valid article.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocMeta {
+    /// The user's id.
+    pub id: ArticleId,
+    /// Outlet, if known.
+    pub source: Option<SourceId>,
+    /// Publication time, if known.
+    pub published: Option<Published>,
+    /// Input file.
+    pub file: FileIdx,
+    /// Line in that file (1 for `.txt`).
+    pub line: u64,
+    /// Position among all records of the run.
+    pub ordinal: u64,
+}
+
+/// How to read the input.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// JSON keys of the article fields.
+    pub fields: FieldMap,
+    /// Count and skip bad records instead of stopping.
+    pub skip_invalid: bool,
+    /// Boilerplate settings.
+    pub boilerplate: BoilerplateConfig,
+    /// Stream settings (chunk size).
+    pub chunk_bytes: Option<usize>,
+}
+
+/// Problems met while reading, by kind, with the first ones in full.
+#[derive(Debug, Default, Clone)]
+pub struct ProblemLog {
+    counts: BTreeMap<ProblemKind, u64>,
+    examples: Vec<Problem>,
+}
+
+/// How many problems are kept in full for the report.
+pub const PROBLEM_EXAMPLES: usize = 100;
+
+impl ProblemLog {
+    fn record(&mut self, p: Problem) {
+        *self.counts.entry(p.kind).or_default() += 1;
+        if self.examples.len() < PROBLEM_EXAMPLES {
+            self.examples.push(p);
+        }
+    }
+
+    /// Number of problems of each kind met.
+    pub fn counts(&self) -> &BTreeMap<ProblemKind, u64> {
+        &self.counts
+    }
+
+    /// Total number of problems.
+    pub fn total(&self) -> u64 {
+        self.counts.values().sum()
+    }
+
+    /// The first [`PROBLEM_EXAMPLES`] problems, in input order.
+    pub fn examples(&self) -> &[Problem] {
+        &self.examples
+    }
+}
+
+/// The valid articles of a run and what was learned about them.
+#[derive(Debug)]
+pub struct Corpus {
+    /// Valid articles in input order; `DocIdx` indexes this.
+    pub docs: Vec<DocMeta>,
+    sources: Vec<String>,
+    /// Bad records met (only non-empty with `skip_invalid`).
+    pub problems: ProblemLog,
+    /// Boilerplate remover, with the lines learned from this batch.
+    pub stripper: Stripper,
+    /// Records seen (valid or not).
+    pub records: u64,
+    /// Decompressed bytes read.
+    pub bytes: u64,
+    /// Files that held no records.
+    pub empty_files: Vec<String>,
+    fields: FieldMap,
+    stream: StreamOptions,
+}
+
+struct Scanned {
+    id: ArticleId,
+    source: Option<String>,
+    published: Option<Published>,
+    text_key: u64,
+    line_keys: Vec<u64>,
+}
+
+/// Parses any record: JSON Lines or a `.txt` article.
+pub fn parse_record<'a>(
+    record: &RecordRef<'a>,
+    fields: &FieldMap,
+) -> std::result::Result<Article<'a>, Problem> {
+    let parsed = match &record.file.kind {
+        FileKind::JsonLines => parse_json(record.bytes, fields),
+        FileKind::Text {
+            default_id,
+            manifest,
+        } => parse_text(record.bytes, default_id, manifest.as_ref()),
+    };
+    parsed.map_err(|(kind, reason)| Problem {
+        location: record.location(),
+        kind,
+        reason,
+    })
+}
+
+impl Corpus {
+    /// Reads and validates all records (pass 1).
+    pub fn read(inputs: &Inputs, options: &ReadOptions, progress: &dyn Progress) -> Result<Corpus> {
+        let stream = StreamOptions {
+            chunk_bytes: options
+                .chunk_bytes
+                .unwrap_or(StreamOptions::default().chunk_bytes),
+            tolerate_truncation: options.skip_invalid,
+        };
+        let learn = options.boilerplate.learn;
+        let mut docs: Vec<DocMeta> = Vec::new();
+        let mut sources: Vec<String> = Vec::new();
+        let mut source_ids: AHashMap<String, SourceId> = AHashMap::new();
+        let mut problems = ProblemLog::default();
+        let mut learner = Learner::default();
+        let mut ids = IdSet::default();
+        let report = stream::par_map(
+            inputs,
+            &stream,
+            progress,
+            |record| {
+                let article = parse_record(&record, &options.fields)?;
+                Ok(Scanned {
+                    id: article.id,
+                    source: article.source.map(Cow::into_owned),
+                    published: article.published,
+                    text_key: if learn { text_key(&article.text) } else { 0 },
+                    line_keys: if learn {
+                        line_keys(&article.text)
+                    } else {
+                        Vec::new()
+                    },
+                })
+            },
+            |chunk, results: Vec<std::result::Result<Scanned, Problem>>| {
+                for (i, result) in results.into_iter().enumerate() {
+                    let scanned = match result {
+                        Ok(s) => s,
+                        Err(p) if options.skip_invalid => {
+                            problems.record(p);
+                            continue;
+                        }
+                        Err(p) => return Err(Error::Input(p)),
+                    };
+                    let span = &chunk.spans[i];
+                    let doc = DocIdx(docs.len() as u32);
+                    if let Some(first) = ids.insert(&scanned.id, doc, &docs) {
+                        let earlier = &docs[first.get()];
+                        let file = &inputs.files()[chunk.file.0 as usize];
+                        let here = Location {
+                            file: file.display.clone(),
+                            line: matches!(file.kind, FileKind::JsonLines).then_some(span.line),
+                        };
+                        let p = Problem {
+                            location: here,
+                            kind: ProblemKind::DuplicateId,
+                            reason: format!(
+                                "id {:?} is already used by the article at {}",
+                                scanned.id.as_str(),
+                                location_of(inputs, earlier)
+                            ),
+                        };
+                        if options.skip_invalid {
+                            problems.record(p);
+                            continue;
+                        }
+                        return Err(Error::Input(p));
+                    }
+                    let source = scanned.source.map(|name| match source_ids.get(&name) {
+                        Some(&id) => id,
+                        None => {
+                            let id = SourceId(sources.len() as u32);
+                            source_ids.insert(name.clone(), id);
+                            sources.push(name);
+                            id
+                        }
+                    });
+                    if learn {
+                        learner.observe(slot(source), scanned.text_key, &scanned.line_keys);
+                    }
+                    docs.push(DocMeta {
+                        id: scanned.id,
+                        source,
+                        published: scanned.published,
+                        file: chunk.file,
+                        line: span.line,
+                        ordinal: chunk.first_ordinal + i as u64,
+                    });
+                }
+                Ok(())
+            },
+        )?;
+        if u32::try_from(docs.len()).is_err() {
+            return Err(Error::Config(
+                "more than 4 billion articles in one run".into(),
+            ));
+        }
+        for p in report.truncated {
+            problems.record(p);
+        }
+        let stripper = Stripper::new(&options.boilerplate, learner.finish(&options.boilerplate))?;
+        Ok(Corpus {
+            docs,
+            sources,
+            problems,
+            stripper,
+            records: report.records,
+            bytes: report.bytes,
+            empty_files: report.empty_files,
+            fields: options.fields.clone(),
+            stream,
+        })
+    }
+
+    /// The stream settings of this run's passes.
+    pub fn stream_options(&self) -> StreamOptions {
+        self.stream.clone()
+    }
+
+    /// The JSON keys of the article fields.
+    pub fn fields(&self) -> &FieldMap {
+        &self.fields
+    }
+
+    /// Number of valid articles.
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// True when there are no valid articles.
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    /// The article `doc`.
+    pub fn doc(&self, doc: DocIdx) -> &DocMeta {
+        &self.docs[doc.get()]
+    }
+
+    /// Outlet names by [`SourceId`].
+    pub fn sources(&self) -> &[String] {
+        &self.sources
+    }
+
+    /// The name of an outlet.
+    pub fn source_name(&self, s: SourceId) -> &str {
+        &self.sources[s.0 as usize]
+    }
+
+    /// The outlet name of an article, if known.
+    pub fn source_of(&self, doc: DocIdx) -> Option<&str> {
+        self.doc(doc).source.map(|s| self.source_name(s))
+    }
+
+    /// The valid article at input ordinal `ordinal`, if that record was valid.
+    pub fn doc_at_ordinal(&self, ordinal: u64) -> Option<DocIdx> {
+        self.docs
+            .binary_search_by_key(&ordinal, |d| d.ordinal)
+            .ok()
+            .map(|i| DocIdx(i as u32))
+    }
+
+    /// Where an article is in the input.
+    pub fn location(&self, inputs: &Inputs, doc: DocIdx) -> Location {
+        location_of(inputs, self.doc(doc))
+    }
+
+    /// The text an article is compared by: its title and its text without
+    /// boilerplate lines.
+    pub fn content<'a>(&self, doc: DocIdx, article: &'a Article<'_>) -> Cow<'a, str> {
+        let source = self.doc(doc).source;
+        let text = self.stripper.strip(
+            slot(source),
+            source.map(|s| self.source_name(s)),
+            &article.text,
+        );
+        if article.title.is_empty() {
+            return text;
+        }
+        let mut s = String::with_capacity(article.title.len() + 1 + text.len());
+        s.push_str(&article.title);
+        s.push('\n');
+        s.push_str(&text);
+        Cow::Owned(s)
+    }
+
+    /// The boilerplate source slot of an article.
+    pub fn slot_of(&self, doc: DocIdx) -> usize {
+        slot(self.doc(doc).source)
+    }
+
+    /// Reads the input again and maps every valid article (in parallel),
+    /// handing `(doc, result)` pairs to `sink` in input order. `want` filters
+    /// articles before they are parsed.
+    pub fn par_map_docs<R, W, M, S>(
+        &self,
+        inputs: &Inputs,
+        progress: &dyn Progress,
+        want: W,
+        map: M,
+        mut sink: S,
+    ) -> Result<()>
+    where
+        R: Send,
+        W: Fn(DocIdx) -> bool + Sync,
+        M: Fn(DocIdx, &Article<'_>) -> R + Sync,
+        S: FnMut(Vec<(DocIdx, R)>) -> Result<()>,
+    {
+        stream::par_map(
+            inputs,
+            &self.stream,
+            progress,
+            |record| {
+                let doc = self.doc_at_ordinal(record.ordinal).filter(|&d| want(d))?;
+                Some(parse_record(&record, &self.fields).map(|article| (doc, map(doc, &article))))
+            },
+            |_, results| {
+                let mut out = Vec::with_capacity(results.len());
+                for r in results.into_iter().flatten() {
+                    match r {
+                        Ok(pair) => out.push(pair),
+                        Err(p) => {
+                            return Err(Error::Input(Problem {
+                                reason: format!(
+                                    "{} (the input changed while it was being read)",
+                                    p.reason
+                                ),
+                                ..p
+                            }));
+                        }
+                    }
+                }
+                sink(out)
+            },
+        )
+        .map(|_| ())
+    }
+}
+
+/// Boilerplate slot of a source: 0 for unknown, id + 1 otherwise.
+fn slot(source: Option<SourceId>) -> usize {
+    source.map_or(0, |s| s.0 as usize + 1)
+}
+
+fn location_of(inputs: &Inputs, d: &DocMeta) -> Location {
+    let file = &inputs.files()[d.file.0 as usize];
+    Location {
+        file: file.display.clone(),
+        line: matches!(file.kind, FileKind::JsonLines).then_some(d.line),
+    }
+}
+
+/// Finds duplicate ids with 8 bytes per article: ids are keyed by their
+/// XXH3 hash, and the rare hash collision between different ids falls back
+/// to a map of full ids.
+#[derive(Default)]
+struct IdSet {
+    by_hash: AHashMap<u64, DocIdx>,
+    collided: AHashMap<Box<str>, DocIdx>,
+}
+
+impl IdSet {
+    /// Adds `id` for `doc`; returns the earlier article with the same id.
+    fn insert(&mut self, id: &ArticleId, doc: DocIdx, docs: &[DocMeta]) -> Option<DocIdx> {
+        let h = xxh3(id.as_str().as_bytes(), 0x6964);
+        match self.by_hash.get(&h) {
+            None => {
+                self.by_hash.insert(h, doc);
+                None
+            }
+            Some(&earlier) if docs[earlier.get()].id.as_str() == id.as_str() => Some(earlier),
+            Some(_) => match self.collided.get(id.as_str()) {
+                Some(&earlier) => Some(earlier),
+                None => {
+                    self.collided.insert(id.as_str().into(), doc);
+                    None
+                }
+            },
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! Writing results: atomic files, standard output, and the kept records.
+//!
+//! Every output file is written to a temporary file in the same directory,
+//! flushed and synced, then renamed over the target, so a reader never sees
+//! a half-written file and a crash leaves the previous file intact. Standard
+//! output is written directly; a reader that goes away (`| head`) surfaces as
+//! [`Error::BrokenPipe`], which the program treats as a normal end.
+//!
+//! Kept JSON Lines records are copied byte for byte from the input, in input
+//! order; a `.txt` article (which has no JSON form of its own) is written as a
+//! JSON object with its id, its manifest fields, title and text.
+
+use crate::corpus::{Corpus, parse_record};
+use crate::error::{Error, Result};
+use crate::ids::DocIdx;
+use crate::input::stream::{self, RecordRef};
+use crate::input::{FileKind, Inputs};
+use crate::progress::Progress;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Maps a write error: a closed pipe is [`Error::BrokenPipe`].
+pub fn write_error(path: &Path, e: std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Error::BrokenPipe
+    } else {
+        Error::io(path, e)
+    }
+}
+
+/// A file that appears at its path only when [`AtomicFile::commit`] is called.
+#[derive(Debug)]
+pub struct AtomicFile {
+    writer: BufWriter<tempfile::NamedTempFile>,
+    path: PathBuf,
+}
+
+impl AtomicFile {
+    /// Starts writing `path` (through a temporary file beside it).
+    pub fn create(path: &Path) -> Result<Self> {
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let tmp = tempfile::Builder::new()
+            .prefix(".riwaya-")
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .map_err(|e| Error::io(path, e))?;
+        Ok(Self {
+            writer: BufWriter::with_capacity(1 << 20, tmp),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Flushes, syncs and renames the file into place.
+    pub fn commit(self) -> Result<()> {
+        let path = self.path;
+        let tmp = self
+            .writer
+            .into_inner()
+            .map_err(|e| Error::io(&path, e.into_error()))?;
+        tmp.as_file().sync_all().map_err(|e| Error::io(&path, e))?;
+        tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
+        Ok(())
+    }
+
+    /// The target path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.writer.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.writer.flush()
+    }
+}
+
+/// Standard output or an atomic file.
+#[derive(Debug)]
+pub enum Output {
+    /// Standard output.
+    Stdout(BufWriter<std::io::Stdout>),
+    /// A file.
+    File(AtomicFile),
+}
+
+impl Output {
+    /// `path`, or standard output for `None` or `-`.
+    pub fn open(path: Option<&Path>) -> Result<Self> {
+        match path {
+            Some(p) if p.as_os_str() != "-" => Ok(Output::File(AtomicFile::create(p)?)),
+            _ => Ok(Output::Stdout(BufWriter::with_capacity(
+                1 << 20,
+                std::io::stdout(),
+            ))),
+        }
+    }
+
+    /// The name to use in messages.
+    pub fn name(&self) -> PathBuf {
+        match self {
+            Output::Stdout(_) => PathBuf::from("<stdout>"),
+            Output::File(f) => f.path().to_path_buf(),
+        }
+    }
+
+    /// Flushes standard output or commits the file.
+    pub fn finish(self) -> Result<()> {
+        match self {
+            Output::Stdout(mut w) => w.flush().map_err(|e| write_error(Path::new("<stdout>"), e)),
+            Output::File(f) => f.commit(),
+        }
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Output::Stdout(w) => w.write(buf),
+            Output::File(f) => f.write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Output::Stdout(w) => w.flush(),
+            Output::File(f) => f.flush(),
+        }
+    }
+}
+
+enum Emit {
+    Raw,
+    Json(Vec<u8>),
+}
+
+/// Writes the records of the articles `keep` accepts, in input order: JSON
+/// Lines records as read, `.txt` articles as JSON. Returns how many.
+pub fn write_records(
+    inputs: &Inputs,
+    corpus: &Corpus,
+    keep: impl Fn(DocIdx) -> bool + Sync,
+    out: &mut dyn Write,
+    out_name: &Path,
+    progress: &dyn Progress,
+) -> Result<u64> {
+    let mut written = 0u64;
+    stream::par_map(
+        inputs,
+        &corpus.stream_options(),
+        progress,
+        |record| {
+            let doc = corpus.doc_at_ordinal(record.ordinal).filter(|&d| keep(d))?;
+            Some(match record.file.kind {
+                FileKind::JsonLines => Emit::Raw,
+                FileKind::Text { .. } => Emit::Json(text_record_json(&record, corpus, doc)),
+            })
+        },
+        |chunk, results| {
+            for (i, r) in results.into_iter().enumerate() {
+                let res = match r {
+                    None => continue,
+                    Some(Emit::Raw) => out.write_all(chunk.bytes(i)),
+                    Some(Emit::Json(bytes)) => out.write_all(&bytes),
+                };
+                res.and_then(|()| out.write_all(b"\n"))
+                    .map_err(|e| write_error(out_name, e))?;
+                written += 1;
+            }
+            Ok(())
+        },
+    )?;
+    Ok(written)
+}
+
+/// The JSON form of a `.txt` article: id, manifest fields, title, text.
+fn text_record_json(record: &RecordRef<'_>, corpus: &Corpus, doc: DocIdx) -> Vec<u8> {
+    let mut obj = serde_json::Map::new();
+    obj.insert("id".into(), corpus.doc(doc).id.to_json());
+    if let FileKind::Text {
+        manifest: Some(m), ..
+    } = &record.file.kind
+    {
+        for (k, v) in &m.fields {
+            if k != "id" && k != "title" && k != "text" {
+                obj.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    if let Ok(article) = parse_record(record, corpus.fields()) {
+        obj.insert("title".into(), article.title.as_ref().into());
+        obj.insert("text".into(), article.text.as_ref().into());
+    }
+    serde_json::to_vec(&obj).expect("a JSON map serializes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_files_appear_only_on_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("out.jsonl");
+        std::fs::write(&p, "old\n").unwrap();
+        let mut f = AtomicFile::create(&p).unwrap();
+        f.write_all(b"new\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "old\n");
+        drop(f); // abandoned: the old file stays, no temporary is left
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "old\n");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        let mut f = AtomicFile::create(&p).unwrap();
+        f.write_all(b"new\n").unwrap();
+        f.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "new\n");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

@@ -1,0 +1,144 @@
+//! The signing pass: each article's content becomes shingles and a MinHash
+//! signature; and the verification pass's loader of exact shingle sets.
+//!
+//! Signatures are k `u32` per article in one flat vector (512 bytes per
+//! article at k = 128), with the number of distinct shingles and of tokens.
+//! Shingle sets are never kept for the whole corpus: [`shingle_sets`] reads
+//! the input again and rebuilds them only for the articles that verification
+//! needs.
+
+use crate::corpus::Corpus;
+use crate::error::Result;
+use crate::ids::DocIdx;
+use crate::input::Inputs;
+use crate::minhash::{MinHasher, SketchScratch};
+use crate::progress::Progress;
+use crate::scheme::Scheme;
+use crate::shingle::{Scratch, Shingler, into_set};
+use std::cell::RefCell;
+
+/// MinHash signatures of all articles.
+#[derive(Debug, Clone, Default)]
+pub struct Signatures {
+    /// Values per signature.
+    pub k: usize,
+    /// `k` values per article, in `DocIdx` order.
+    pub values: Vec<u32>,
+    /// Distinct shingles per article.
+    pub set_sizes: Vec<u32>,
+    /// L2 tokens per article (title and text, boilerplate removed).
+    pub token_counts: Vec<u32>,
+}
+
+impl Signatures {
+    /// The signature of `doc`.
+    pub fn get(&self, doc: DocIdx) -> &[u32] {
+        &self.values[doc.get() * self.k..(doc.get() + 1) * self.k]
+    }
+}
+
+#[derive(Default)]
+struct Buffers {
+    scratch: Scratch,
+    sketch: SketchScratch,
+    shingles: Vec<u64>,
+}
+
+thread_local! {
+    static BUFFERS: RefCell<Buffers> = RefCell::new(Buffers::default());
+}
+
+/// Shingle set (sorted, distinct) and token count of `content`.
+pub fn shingle_set(shingler: &Shingler, content: &str) -> (Vec<u64>, usize) {
+    BUFFERS.with(|b| {
+        let b = &mut *b.borrow_mut();
+        b.shingles.clear();
+        let tokens = shingler.shingle(content, &mut b.scratch, &mut b.shingles);
+        into_set(&mut b.shingles);
+        (b.shingles.clone(), tokens)
+    })
+}
+
+/// Signature, distinct shingle count and token count of `content`.
+pub fn sign_content(
+    shingler: &Shingler,
+    hasher: &MinHasher,
+    content: &str,
+) -> (Vec<u32>, u32, u32) {
+    BUFFERS.with(|b| {
+        let b = &mut *b.borrow_mut();
+        b.shingles.clear();
+        let tokens = shingler.shingle(content, &mut b.scratch, &mut b.shingles);
+        into_set(&mut b.shingles);
+        let mut sig = vec![0u32; hasher.k()];
+        hasher.sketch(&b.shingles, &mut sig, &mut b.sketch);
+        (sig, b.shingles.len() as u32, tokens as u32)
+    })
+}
+
+/// Signs every article of `corpus` (pass 2).
+pub fn sign(
+    inputs: &Inputs,
+    corpus: &Corpus,
+    scheme: &Scheme,
+    progress: &dyn Progress,
+) -> Result<Signatures> {
+    let shingler = scheme.shingler();
+    let hasher = scheme.minhasher();
+    let k = hasher.k();
+    let n = corpus.len();
+    let mut out = Signatures {
+        k,
+        values: Vec::with_capacity(n * k),
+        set_sizes: Vec::with_capacity(n),
+        token_counts: Vec::with_capacity(n),
+    };
+    corpus.par_map_docs(
+        inputs,
+        progress,
+        |_| true,
+        |doc, article| sign_content(&shingler, &hasher, &corpus.content(doc, article)),
+        |results| {
+            for (doc, (sig, size, tokens)) in results {
+                debug_assert_eq!(doc.get(), out.set_sizes.len());
+                out.values.extend_from_slice(&sig);
+                out.set_sizes.push(size);
+                out.token_counts.push(tokens);
+            }
+            Ok(())
+        },
+    )?;
+    Ok(out)
+}
+
+/// Exact shingle sets of the articles `wanted` (sorted, distinct), in the
+/// same order.
+pub fn shingle_sets(
+    inputs: &Inputs,
+    corpus: &Corpus,
+    scheme: &Scheme,
+    wanted: &[DocIdx],
+    progress: &dyn Progress,
+) -> Result<Vec<Vec<u64>>> {
+    let shingler = scheme.shingler();
+    let mut sets = vec![Vec::new(); wanted.len()];
+    if wanted.is_empty() {
+        return Ok(sets);
+    }
+    let position = |doc: DocIdx| wanted.binary_search(&doc).ok();
+    corpus.par_map_docs(
+        inputs,
+        progress,
+        |doc| position(doc).is_some(),
+        |doc, article| shingle_set(&shingler, &corpus.content(doc, article)).0,
+        |results| {
+            for (doc, set) in results {
+                if let Some(i) = position(doc) {
+                    sets[i] = set;
+                }
+            }
+            Ok(())
+        },
+    )?;
+    Ok(sets)
+}
