@@ -106,10 +106,7 @@ pub fn text_key(text: &str) -> u64 {
 
 /// Keys of the non-blank lines of `text`.
 pub fn line_keys(text: &str) -> Vec<u64> {
-    text.split('\n')
-        .filter(|l| !l.trim().is_empty())
-        .map(line_key)
-        .collect()
+    text.split('\n').filter(|l| !l.trim().is_empty()).map(line_key).collect()
 }
 
 #[derive(Debug, Default)]
@@ -128,7 +125,8 @@ pub struct Learner {
 
 impl Learner {
     /// Counts one article. `slot` identifies its source (the caller keeps
-    /// one slot per outlet plus one for "unknown").
+    /// one slot per outlet plus one for "unknown"); `line_keys` are its
+    /// distinct line keys, as [`line_keys`] gives them.
     pub fn observe(&mut self, slot: usize, text_key: u64, line_keys: &[u64]) {
         if self.slots.len() <= slot {
             self.slots.resize_with(slot + 1, SourceCounts::default);
@@ -139,19 +137,11 @@ impl Learner {
         }
         s.distinct_texts += 1;
         let bucket = s.distinct_texts.div_ceil(BUCKET);
-        // A line counts once per text.
-        let mut seen_here: Vec<u64> = line_keys.to_vec();
-        seen_here.sort_unstable();
-        seen_here.dedup();
-        for key in seen_here {
-            s.counts
-                .entry(key)
-                .and_modify(|e| e.0 += 1)
-                .or_insert((1, bucket - 1));
+        for &key in line_keys {
+            s.counts.entry(key).and_modify(|e| e.0 += 1).or_insert((1, bucket - 1));
         }
         if s.distinct_texts.is_multiple_of(BUCKET) {
-            s.counts
-                .retain(|_, &mut (count, delta)| count + delta > bucket);
+            s.counts.retain(|_, &mut (count, delta)| count + delta > bucket);
         }
     }
 
@@ -161,14 +151,8 @@ impl Learner {
             .slots
             .into_iter()
             .map(|s| {
-                let needed = (config.min_share * s.distinct_texts as f64)
-                    .ceil()
-                    .max(f64::from(config.min_docs)) as u64;
-                s.counts
-                    .into_iter()
-                    .filter(|&(_, (count, _))| count >= needed)
-                    .map(|(k, _)| k)
-                    .collect()
+                let needed = (config.min_share * s.distinct_texts as f64).ceil().max(f64::from(config.min_docs)) as u64;
+                s.counts.into_iter().filter(|&(_, (count, _))| count >= needed).map(|(k, _)| k).collect()
             })
             .collect();
         Learned { slots }
@@ -187,22 +171,21 @@ impl Learned {
         self.slots.iter().map(|s| s.len()).collect()
     }
 
+    /// The learned line keys of every slot.
+    pub fn slots(&self) -> &[AHashSet<u64>] {
+        &self.slots
+    }
+
     /// The learned line keys of a slot, sorted (for storage).
     pub fn keys(&self, slot: usize) -> Vec<u64> {
-        let mut v: Vec<u64> = self
-            .slots
-            .get(slot)
-            .map(|s| s.iter().copied().collect())
-            .unwrap_or_default();
+        let mut v: Vec<u64> = self.slots.get(slot).map(|s| s.iter().copied().collect()).unwrap_or_default();
         v.sort_unstable();
         v
     }
 
     /// Learned lines from stored keys.
     pub fn from_keys(slots: Vec<Vec<u64>>) -> Self {
-        Self {
-            slots: slots.into_iter().map(|v| v.into_iter().collect()).collect(),
-        }
+        Self { slots: slots.into_iter().map(|v| v.into_iter().collect()).collect() }
     }
 }
 
@@ -242,9 +225,7 @@ impl Stripper {
                 Some(s) => specific.entry(s.clone()).or_default().push(p.regex.clone()),
             }
         }
-        let build = |v: &[String]| {
-            RegexSet::new(v).map_err(|e| Error::Config(format!("boilerplate patterns: {e}")))
-        };
+        let build = |v: &[String]| RegexSet::new(v).map_err(|e| Error::Config(format!("boilerplate patterns: {e}")));
         let per_source = specific
             .into_iter()
             .map(|(source, mut v)| {
@@ -252,17 +233,8 @@ impl Stripper {
                 build(&v).map(|set| (source, set))
             })
             .collect::<Result<_>>()?;
-        let global = if global.is_empty() {
-            None
-        } else {
-            Some(build(&global)?)
-        };
-        Ok(Self {
-            learned,
-            max_strip_share: config.max_strip_share,
-            global,
-            per_source,
-        })
+        let global = if global.is_empty() { None } else { Some(build(&global)?) };
+        Ok(Self { learned, max_strip_share: config.max_strip_share, global, per_source })
     }
 
     /// The learned lines.
@@ -273,9 +245,7 @@ impl Stripper {
     /// Which lines of `text` to keep, for an article of source slot `slot`
     /// named `source`.
     pub fn kept(&self, slot: usize, source: Option<&str>, text: &str) -> Kept {
-        let patterns = source
-            .and_then(|s| self.per_source.get(s))
-            .or(self.global.as_ref());
+        let patterns = source.and_then(|s| self.per_source.get(s)).or(self.global.as_ref());
         let learned = self.learned.slots.get(slot).filter(|s| !s.is_empty());
         let mut lines = Vec::new();
         let mut learned_lines = Vec::new();
@@ -300,9 +270,7 @@ impl Stripper {
             }
             lines.push(range);
         }
-        if !learned_lines.is_empty()
-            && (learned_bytes as f64) <= self.max_strip_share * total as f64
-        {
+        if !learned_lines.is_empty() && (learned_bytes as f64) <= self.max_strip_share * total as f64 {
             removed += learned_lines.len();
             let mut drop = learned_lines.into_iter().peekable();
             let mut i = 0;
@@ -319,12 +287,7 @@ impl Stripper {
     }
 
     /// `text` without its boilerplate lines (borrowed when nothing goes).
-    pub fn strip<'t>(
-        &self,
-        slot: usize,
-        source: Option<&str>,
-        text: &'t str,
-    ) -> std::borrow::Cow<'t, str> {
+    pub fn strip<'t>(&self, slot: usize, source: Option<&str>, text: &'t str) -> std::borrow::Cow<'t, str> {
         let kept = self.kept(slot, source, text);
         if kept.removed == 0 {
             return std::borrow::Cow::Borrowed(text);
@@ -345,9 +308,7 @@ mod tests {
     use super::*;
 
     fn article(i: usize, extra: &str) -> String {
-        format!(
-            "خبر رقم {i} عن حدث مختلف تماما في يوم {i}\nتفاصيل الخبر {i} كثيرة ومتنوعة ولا تتكرر\n{extra}"
-        )
+        format!("خبر رقم {i} عن حدث مختلف تماما في يوم {i}\nتفاصيل الخبر {i} كثيرة ومتنوعة ولا تتكرر\n{extra}")
     }
 
     fn learn(texts: &[String], config: &BoilerplateConfig) -> Learned {
@@ -377,9 +338,7 @@ mod tests {
         let texts: Vec<String> = (0..30).map(|_| article(1, "سطر")).collect();
         assert_eq!(learn(&texts, &BoilerplateConfig::default()).counts(), [0]);
         // A line in 9 of 40 texts is below min_docs.
-        let texts: Vec<String> = (0..40)
-            .map(|i| article(i, if i < 9 { "سطر متكرر" } else { "" }))
-            .collect();
+        let texts: Vec<String> = (0..40).map(|i| article(i, if i < 9 { "سطر متكرر" } else { "" })).collect();
         assert_eq!(learn(&texts, &BoilerplateConfig::default()).counts(), [0]);
     }
 
@@ -398,52 +357,30 @@ mod tests {
 
     #[test]
     fn lossy_counting_keeps_frequent_lines_over_many_texts() {
-        let texts: Vec<String> = (0..10_000)
-            .map(|i| {
-                article(
-                    i,
-                    if i % 50 == 0 {
-                        "توقيع الوكالة"
-                    } else {
-                        ""
-                    },
-                )
-            })
-            .collect();
+        let texts: Vec<String> =
+            (0..10_000).map(|i| article(i, if i % 50 == 0 { "توقيع الوكالة" } else { "" })).collect();
         let config = BoilerplateConfig::default();
         let learned = learn(&texts, &config);
-        assert_eq!(
-            learned.counts(),
-            [1],
-            "a line in 2% of 10,000 texts is learned"
-        );
+        assert_eq!(learned.counts(), [1], "a line in 2% of 10,000 texts is learned");
     }
 
     #[test]
     fn patterns_per_source_and_defaults() {
         let config = BoilerplateConfig {
             patterns: vec![PatternSpec {
-                source: Some("Enab Baladi".into()),
-                regex: "^ادعم عنب بلدي$".into(),
+                source: Some("Enab Baladi".into()), regex: "^ادعم عنب بلدي$".into()
             }],
             ..BoilerplateConfig::default()
         };
         let s = Stripper::new(&config, Learned::default()).unwrap();
-        let text =
-            "خبر\nادعم عنب بلدي\nاظهر المزيد\nزر الذهاب إلى الأعلى\ncamera iconصورة\n+ الخط -";
+        let text = "خبر\nادعم عنب بلدي\nاظهر المزيد\nزر الذهاب إلى الأعلى\ncamera iconصورة\n+ الخط -";
         assert_eq!(s.strip(0, Some("Enab Baladi"), text), "خبر");
         assert_eq!(s.strip(0, Some("Other"), text), "خبر\nادعم عنب بلدي");
-        let off = BoilerplateConfig {
-            default_patterns: false,
-            ..BoilerplateConfig::default()
-        };
+        let off = BoilerplateConfig { default_patterns: false, ..BoilerplateConfig::default() };
         let s = Stripper::new(&off, Learned::default()).unwrap();
         assert_eq!(s.strip(0, None, text), text);
         let bad = BoilerplateConfig {
-            patterns: vec![PatternSpec {
-                source: None,
-                regex: "(".into(),
-            }],
+            patterns: vec![PatternSpec { source: None, regex: "(".into() }],
             ..BoilerplateConfig::default()
         };
         assert!(Stripper::new(&bad, Learned::default()).is_err());

@@ -88,9 +88,7 @@ impl FileConfig {
             if (0.0..=1.0).contains(&v) {
                 Ok(v)
             } else {
-                Err(Error::Config(format!(
-                    "boilerplate.{name} must be between 0 and 1, got {v}"
-                )))
+                Err(Error::Config(format!("boilerplate.{name} must be between 0 and 1, got {v}")))
             }
         };
         Ok(BoilerplateConfig {
@@ -102,10 +100,7 @@ impl FileConfig {
             patterns: b
                 .pattern
                 .iter()
-                .map(|p| PatternSpec {
-                    source: p.source.clone(),
-                    regex: p.regex.clone(),
-                })
+                .map(|p| PatternSpec { source: p.source.clone(), regex: p.regex.clone() })
                 .collect(),
         })
     }

@@ -8,15 +8,17 @@
 //! ([`DocMeta`]: id, outlet, time, place in the input); texts are read again
 //! by later passes ([`Corpus::par_map_docs`]) instead of being held in memory.
 
-use crate::boilerplate::{BoilerplateConfig, Learner, Stripper, line_keys, text_key};
+use crate::boilerplate::{BoilerplateConfig, Learned, Learner, Stripper, line_keys, text_key};
 use crate::date::Published;
 use crate::error::{Error, Location, Problem, ProblemKind, Result};
 use crate::hash::xxh3;
 use crate::ids::{ArticleId, DocIdx, FileIdx, SourceId};
+use crate::input::decode::{self, Compression};
 use crate::input::stream::{self, RecordRef, StreamOptions};
 use crate::input::{Article, FieldMap, FileKind, Inputs, parse_json, parse_text};
 use crate::progress::Progress;
 use ahash::AHashMap;
+use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
@@ -35,6 +37,10 @@ pub struct DocMeta {
     pub line: u64,
     /// Position among all records of the run.
     pub ordinal: u64,
+    /// Byte offset of the record in the file's decompressed content.
+    pub offset: u64,
+    /// Length of the record in bytes.
+    pub len: u32,
 }
 
 /// How to read the input.
@@ -94,6 +100,7 @@ pub struct Corpus {
     pub problems: ProblemLog,
     /// Boilerplate remover, with the lines learned from this batch.
     pub stripper: Stripper,
+    affected: Vec<DocIdx>,
     /// Records seen (valid or not).
     pub records: u64,
     /// Decompressed bytes read.
@@ -104,44 +111,89 @@ pub struct Corpus {
     stream: StreamOptions,
 }
 
-struct Scanned {
+struct Scanned<R> {
     id: ArticleId,
     source: Option<String>,
     published: Option<Published>,
     text_key: u64,
     line_keys: Vec<u64>,
+    value: R,
+}
+
+/// 32-bit fingerprints of each article's line keys, kept through the first
+/// pass to find the articles that hold learned boilerplate lines.
+#[derive(Default)]
+struct LinePrints {
+    prints: Vec<u32>,
+    ends: Vec<usize>,
+}
+
+impl LinePrints {
+    fn push(&mut self, keys: &[u64]) {
+        self.prints.extend(keys.iter().map(|&k| k as u32));
+        self.ends.push(self.prints.len());
+    }
+
+    /// Articles with at least one line among the learned lines of their
+    /// source.
+    fn hits(&self, docs: &[DocMeta], learned: &Learned) -> Vec<DocIdx> {
+        let sets: Vec<ahash::AHashSet<u32>> =
+            learned.slots().iter().map(|s| s.iter().map(|&k| k as u32).collect()).collect();
+        (0..docs.len())
+            .into_par_iter()
+            .filter(|&i| {
+                let start = if i == 0 { 0 } else { self.ends[i - 1] };
+                let set = sets.get(slot(docs[i].source));
+                set.is_some_and(|set| {
+                    !set.is_empty() && self.prints[start..self.ends[i]].iter().any(|p| set.contains(p))
+                })
+            })
+            .map(|i| DocIdx(i as u32))
+            .collect()
+    }
 }
 
 /// Parses any record: JSON Lines or a `.txt` article.
-pub fn parse_record<'a>(
-    record: &RecordRef<'a>,
-    fields: &FieldMap,
-) -> std::result::Result<Article<'a>, Problem> {
+pub fn parse_record<'a>(record: &RecordRef<'a>, fields: &FieldMap) -> std::result::Result<Article<'a>, Problem> {
     let parsed = match &record.file.kind {
         FileKind::JsonLines => parse_json(record.bytes, fields),
-        FileKind::Text {
-            default_id,
-            manifest,
-        } => parse_text(record.bytes, default_id, manifest.as_ref()),
+        FileKind::Text { default_id, manifest } => parse_text(record.bytes, default_id, manifest.as_ref()),
     };
-    parsed.map_err(|(kind, reason)| Problem {
-        location: record.location(),
-        kind,
-        reason,
-    })
+    parsed.map_err(|(kind, reason)| Problem { location: record.location(), kind, reason })
 }
 
 impl Corpus {
     /// Reads and validates all records (pass 1).
     pub fn read(inputs: &Inputs, options: &ReadOptions, progress: &dyn Progress) -> Result<Corpus> {
+        Self::read_with(inputs, options, progress, |_, _| ()).map(|(corpus, _)| corpus)
+    }
+
+    /// Reads and validates all records (pass 1) and, in the same pass, maps
+    /// each valid article with `map`, which receives the article and its
+    /// content with the *configured* boilerplate patterns removed (learned
+    /// lines are not known yet). Returns the corpus and the results in
+    /// `DocIdx` order. The articles whose content changes once the learned
+    /// lines are removed too are listed by [`Corpus::affected_by_learning`];
+    /// the caller maps those again with [`Corpus::content`].
+    pub fn read_with<R, M>(
+        inputs: &Inputs,
+        options: &ReadOptions,
+        progress: &dyn Progress,
+        map: M,
+    ) -> Result<(Corpus, Vec<R>)>
+    where
+        R: Send,
+        M: Fn(&Article<'_>, &str) -> R + Sync,
+    {
         let stream = StreamOptions {
-            chunk_bytes: options
-                .chunk_bytes
-                .unwrap_or(StreamOptions::default().chunk_bytes),
+            chunk_bytes: options.chunk_bytes.unwrap_or(StreamOptions::default().chunk_bytes),
             tolerate_truncation: options.skip_invalid,
         };
         let learn = options.boilerplate.learn;
+        let patterns_only = Stripper::new(&options.boilerplate, Learned::default())?;
         let mut docs: Vec<DocMeta> = Vec::new();
+        let mut values: Vec<R> = Vec::new();
+        let mut prints = LinePrints::default();
         let mut sources: Vec<String> = Vec::new();
         let mut source_ids: AHashMap<String, SourceId> = AHashMap::new();
         let mut problems = ProblemLog::default();
@@ -153,19 +205,18 @@ impl Corpus {
             progress,
             |record| {
                 let article = parse_record(&record, &options.fields)?;
+                let content = content_with(&patterns_only, 0, article.source.as_deref(), &article);
+                let value = map(&article, &content);
                 Ok(Scanned {
                     id: article.id,
                     source: article.source.map(Cow::into_owned),
                     published: article.published,
                     text_key: if learn { text_key(&article.text) } else { 0 },
-                    line_keys: if learn {
-                        line_keys(&article.text)
-                    } else {
-                        Vec::new()
-                    },
+                    line_keys: if learn { line_keys(&article.text) } else { Vec::new() },
+                    value,
                 })
             },
-            |chunk, results: Vec<std::result::Result<Scanned, Problem>>| {
+            |chunk, results: Vec<std::result::Result<Scanned<R>, Problem>>| {
                 for (i, result) in results.into_iter().enumerate() {
                     let scanned = match result {
                         Ok(s) => s,
@@ -210,7 +261,9 @@ impl Corpus {
                     });
                     if learn {
                         learner.observe(slot(source), scanned.text_key, &scanned.line_keys);
+                        prints.push(&scanned.line_keys);
                     }
+                    values.push(scanned.value);
                     docs.push(DocMeta {
                         id: scanned.id,
                         source,
@@ -218,31 +271,43 @@ impl Corpus {
                         file: chunk.file,
                         line: span.line,
                         ordinal: chunk.first_ordinal + i as u64,
+                        offset: span.offset,
+                        len: span.len,
                     });
                 }
                 Ok(())
             },
         )?;
         if u32::try_from(docs.len()).is_err() {
-            return Err(Error::Config(
-                "more than 4 billion articles in one run".into(),
-            ));
+            return Err(Error::Config("more than 4 billion articles in one run".into()));
         }
         for p in report.truncated {
             problems.record(p);
         }
-        let stripper = Stripper::new(&options.boilerplate, learner.finish(&options.boilerplate))?;
-        Ok(Corpus {
+        let learned = learner.finish(&options.boilerplate);
+        let affected = if learn { prints.hits(&docs, &learned) } else { Vec::new() };
+        let stripper = Stripper::new(&options.boilerplate, learned)?;
+        let corpus = Corpus {
             docs,
             sources,
             problems,
             stripper,
+            affected,
             records: report.records,
             bytes: report.bytes,
             empty_files: report.empty_files,
             fields: options.fields.clone(),
             stream,
-        })
+        };
+        Ok((corpus, values))
+    }
+
+    /// The articles that hold at least one learned boilerplate line of their
+    /// outlet (by a 32-bit fingerprint, so a rare false hit only costs a
+    /// second look). Their content differs from what [`Corpus::read_with`]
+    /// mapped.
+    pub fn affected_by_learning(&self) -> &[DocIdx] {
+        &self.affected
     }
 
     /// The stream settings of this run's passes.
@@ -287,10 +352,7 @@ impl Corpus {
 
     /// The valid article at input ordinal `ordinal`, if that record was valid.
     pub fn doc_at_ordinal(&self, ordinal: u64) -> Option<DocIdx> {
-        self.docs
-            .binary_search_by_key(&ordinal, |d| d.ordinal)
-            .ok()
-            .map(|i| DocIdx(i as u32))
+        self.docs.binary_search_by_key(&ordinal, |d| d.ordinal).ok().map(|i| DocIdx(i as u32))
     }
 
     /// Where an article is in the input.
@@ -302,19 +364,7 @@ impl Corpus {
     /// boilerplate lines.
     pub fn content<'a>(&self, doc: DocIdx, article: &'a Article<'_>) -> Cow<'a, str> {
         let source = self.doc(doc).source;
-        let text = self.stripper.strip(
-            slot(source),
-            source.map(|s| self.source_name(s)),
-            &article.text,
-        );
-        if article.title.is_empty() {
-            return text;
-        }
-        let mut s = String::with_capacity(article.title.len() + 1 + text.len());
-        s.push_str(&article.title);
-        s.push('\n');
-        s.push_str(&text);
-        Cow::Owned(s)
+        content_with(&self.stripper, slot(source), source.map(|s| self.source_name(s)), article)
     }
 
     /// The boilerplate source slot of an article.
@@ -337,7 +387,7 @@ impl Corpus {
         R: Send,
         W: Fn(DocIdx) -> bool + Sync,
         M: Fn(DocIdx, &Article<'_>) -> R + Sync,
-        S: FnMut(Vec<(DocIdx, R)>) -> Result<()>,
+        S: FnMut(Vec<(DocIdx, R)>) -> Result<()> + Send,
     {
         stream::par_map(
             inputs,
@@ -354,10 +404,7 @@ impl Corpus {
                         Ok(pair) => out.push(pair),
                         Err(p) => {
                             return Err(Error::Input(Problem {
-                                reason: format!(
-                                    "{} (the input changed while it was being read)",
-                                    p.reason
-                                ),
+                                reason: format!("{} (the input changed while it was being read)", p.reason),
                                 ..p
                             }));
                         }
@@ -370,6 +417,96 @@ impl Corpus {
     }
 }
 
+impl Corpus {
+    /// Maps the articles `docs` (sorted) and returns the results in the same
+    /// order. Records in uncompressed files are read directly at their
+    /// offsets, so a small selection costs little whatever the input size;
+    /// otherwise the input is streamed once.
+    pub fn par_map_selected<R, M>(
+        &self,
+        inputs: &Inputs,
+        progress: &dyn Progress,
+        docs: &[DocIdx],
+        map: M,
+    ) -> Result<Vec<R>>
+    where
+        R: Send,
+        M: Fn(DocIdx, &Article<'_>) -> R + Sync,
+    {
+        debug_assert!(docs.windows(2).all(|w| w[0] < w[1]));
+        let mut files: Vec<u32> = docs.iter().map(|&d| self.doc(d).file.0).collect();
+        files.sort_unstable();
+        files.dedup();
+        let mut open = AHashMap::new();
+        for f in files {
+            let path = &inputs.files()[f as usize].path;
+            if decode::sniff(path)? != Compression::None {
+                return self.stream_selected(inputs, progress, docs, map);
+            }
+            open.insert(f, std::fs::File::open(path).map_err(|e| Error::io(path, e))?);
+        }
+        docs.par_iter()
+            .map(|&doc| {
+                let meta = self.doc(doc);
+                let file = &inputs.files()[meta.file.0 as usize];
+                let mut bytes = vec![0u8; meta.len as usize];
+                read_at(&open[&meta.file.0], &mut bytes, meta.offset).map_err(|e| Error::io(&file.path, e))?;
+                let record =
+                    RecordRef { file, file_idx: meta.file, line: meta.line, ordinal: meta.ordinal, bytes: &bytes };
+                let article = parse_record(&record, &self.fields).map_err(|p| changed(p))?;
+                Ok(map(doc, &article))
+            })
+            .collect()
+    }
+
+    fn stream_selected<R, M>(&self, inputs: &Inputs, progress: &dyn Progress, docs: &[DocIdx], map: M) -> Result<Vec<R>>
+    where
+        R: Send,
+        M: Fn(DocIdx, &Article<'_>) -> R + Sync,
+    {
+        let mut out = Vec::with_capacity(docs.len());
+        self.par_map_docs(
+            inputs,
+            progress,
+            |d| docs.binary_search(&d).is_ok(),
+            map,
+            |results| {
+                out.extend(results.into_iter().map(|(_, r)| r));
+                Ok(())
+            },
+        )?;
+        Ok(out)
+    }
+}
+
+#[cfg(unix)]
+fn read_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+#[cfg(not(unix))]
+fn read_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::windows::fs::FileExt::seek_read(file, buf, offset)
+        .and_then(|n| if n == buf.len() { Ok(()) } else { Err(std::io::ErrorKind::UnexpectedEof.into()) })
+}
+
+fn changed(p: Problem) -> Error {
+    Error::Input(Problem { reason: format!("{} (the input changed while it was being read)", p.reason), ..p })
+}
+
+/// An article's title and its text without boilerplate lines.
+fn content_with<'a>(stripper: &Stripper, slot: usize, source: Option<&str>, article: &'a Article<'_>) -> Cow<'a, str> {
+    let text = stripper.strip(slot, source, &article.text);
+    if article.title.is_empty() {
+        return text;
+    }
+    let mut s = String::with_capacity(article.title.len() + 1 + text.len());
+    s.push_str(&article.title);
+    s.push('\n');
+    s.push_str(&text);
+    Cow::Owned(s)
+}
+
 /// Boilerplate slot of a source: 0 for unknown, id + 1 otherwise.
 fn slot(source: Option<SourceId>) -> usize {
     source.map_or(0, |s| s.0 as usize + 1)
@@ -377,10 +514,7 @@ fn slot(source: Option<SourceId>) -> usize {
 
 fn location_of(inputs: &Inputs, d: &DocMeta) -> Location {
     let file = &inputs.files()[d.file.0 as usize];
-    Location {
-        file: file.display.clone(),
-        line: matches!(file.kind, FileKind::JsonLines).then_some(d.line),
-    }
+    Location { file: file.display.clone(), line: matches!(file.kind, FileKind::JsonLines).then_some(d.line) }
 }
 
 /// Finds duplicate ids with 8 bytes per article: ids are keyed by their

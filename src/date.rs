@@ -44,10 +44,7 @@ impl Published {
             .to_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
             .map(|t| t.as_second())
             .unwrap_or(0);
-        Self {
-            unix,
-            date_only: true,
-        }
+        Self { unix, date_only: true }
     }
 }
 
@@ -73,11 +70,7 @@ impl serde::Serialize for Published {
 
 /// Parses a `published` value; the error says what is wrong.
 pub fn parse_published(s: &str) -> Result<Published, String> {
-    let bad = || {
-        format!(
-            "published {s:?} is not a date (expected RFC 3339, \"YYYY-MM-DD HH:MM:SS\" or YYYY-MM-DD)"
-        )
-    };
+    let bad = || format!("published {s:?} is not a date (expected RFC 3339, \"YYYY-MM-DD HH:MM:SS\" or YYYY-MM-DD)");
     let t = s.trim();
     let b = t.as_bytes();
     if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
@@ -86,8 +79,7 @@ pub fn parse_published(s: &str) -> Result<Published, String> {
     let year = digits(&b[0..4]).ok_or_else(bad)? as i16;
     let month = digits(&b[5..7]).ok_or_else(bad)? as i8;
     let day = digits(&b[8..10]).ok_or_else(bad)? as i8;
-    let date = Date::new(year, month, day)
-        .map_err(|_| format!("published {s:?} is not a real calendar date"))?;
+    let date = Date::new(year, month, day).map_err(|_| format!("published {s:?} is not a real calendar date"))?;
     if b.len() == 10 {
         return Ok(Published::from_date(date));
     }
@@ -99,11 +91,7 @@ pub fn parse_published(s: &str) -> Result<Published, String> {
     let (hour, minute, second, mut pos) = if rest.len() >= 5 && rest[2] == b':' {
         let h = digits(&rest[0..2]).ok_or_else(bad)?;
         let m = digits(&rest[3..5]).ok_or_else(bad)?;
-        if rest.len() >= 8 && rest[5] == b':' {
-            (h, m, digits(&rest[6..8]).ok_or_else(bad)?, 8)
-        } else {
-            (h, m, 0, 5)
-        }
+        if rest.len() >= 8 && rest[5] == b':' { (h, m, digits(&rest[6..8]).ok_or_else(bad)?, 8) } else { (h, m, 0, 5) }
     } else if rest.len() >= 6 && rest[..6].iter().all(u8::is_ascii_digit) {
         let d = |r: std::ops::Range<usize>| digits(&rest[r]).expect("checked digits");
         (d(0..2), d(2..4), d(4..6), 6)
@@ -143,24 +131,17 @@ pub fn parse_published(s: &str) -> Result<Published, String> {
         }
         _ => return Err(bad()),
     };
-    let dt = DateTime::new(year, month, day, hour as i8, minute as i8, second as i8, 0)
-        .map_err(|_| bad())?;
+    let dt = DateTime::new(year, month, day, hour as i8, minute as i8, second as i8, 0).map_err(|_| bad())?;
     let offset = Offset::from_seconds(offset_seconds).map_err(|_| bad())?;
     let ts = offset.to_timestamp(dt).map_err(|_| bad())?;
-    Ok(Published {
-        unix: ts.as_second(),
-        date_only: false,
-    })
+    Ok(Published { unix: ts.as_second(), date_only: false })
 }
 
 fn digits(b: &[u8]) -> Option<u32> {
     if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    Some(
-        b.iter()
-            .fold(0u32, |acc, &d| acc * 10 + u32::from(d - b'0')),
-    )
+    Some(b.iter().fold(0u32, |acc, &d| acc * 10 + u32::from(d - b'0')))
 }
 
 #[cfg(test)]
@@ -170,10 +151,7 @@ mod tests {
     #[test]
     fn accepted_forms() {
         let utc = |s| parse_published(s).unwrap().unix;
-        assert_eq!(
-            utc("2022-02-27T10:30:00+03:00"),
-            utc("2022-02-27T07:30:00Z")
-        );
+        assert_eq!(utc("2022-02-27T10:30:00+03:00"), utc("2022-02-27T07:30:00Z"));
         assert_eq!(utc("2022-02-27T07:30:00Z"), 1_645_947_000);
         assert_eq!(utc("2022-02-27 07:30:00"), 1_645_947_000);
         assert_eq!(utc("2022-02-27T07:30:00"), 1_645_947_000);
@@ -181,10 +159,7 @@ mod tests {
         assert_eq!(utc("2022-02-27T07:30:00.123+00:00"), 1_645_947_000);
         assert_eq!(utc("2022-02-27T103000+0300"), 1_645_947_000);
         assert_eq!(utc("2017-01-22T185600"), utc("2017-01-22T18:56:00Z"));
-        assert_eq!(
-            utc("2018-02-18T21:35:43+04:00"),
-            utc("2018-02-18T17:35:43Z")
-        );
+        assert_eq!(utc("2018-02-18T21:35:43+04:00"), utc("2018-02-18T17:35:43Z"));
         let d = parse_published("2022-02-27").unwrap();
         assert!(d.date_only);
         assert_eq!(d.to_string(), "2022-02-27");

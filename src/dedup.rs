@@ -58,12 +58,8 @@ pub enum KeepPolicy {
 
 impl KeepPolicy {
     /// All policies.
-    pub const ALL: [KeepPolicy; 4] = [
-        KeepPolicy::Earliest,
-        KeepPolicy::Longest,
-        KeepPolicy::First,
-        KeepPolicy::SourcePriority,
-    ];
+    pub const ALL: [KeepPolicy; 4] =
+        [KeepPolicy::Earliest, KeepPolicy::Longest, KeepPolicy::First, KeepPolicy::SourcePriority];
 
     /// The name used on the command line.
     pub fn name(self) -> &'static str {
@@ -88,9 +84,7 @@ impl FromStr for KeepPolicy {
         KeepPolicy::ALL
             .into_iter()
             .find(|p| p.name() == s)
-            .ok_or_else(|| {
-                format!("unknown keep policy {s:?} (earliest, longest, first, source-priority)")
-            })
+            .ok_or_else(|| format!("unknown keep policy {s:?} (earliest, longest, first, source-priority)"))
     }
 }
 
@@ -203,13 +197,7 @@ pub fn find_groups(
     options: &DedupOptions,
     progress: &dyn Progress,
 ) -> Result<Groups> {
-    let pairs = candidate_pairs(
-        &sigs.values,
-        sigs.k,
-        scheme.lsh,
-        scheme.seed,
-        options.limits,
-    );
+    let pairs = candidate_pairs(&sigs.values, sigs.k, scheme.lsh, scheme.seed, options.limits);
     let candidates = pairs.len() as u64;
     let margin = options.prefilter_margin;
     let pairs: Vec<(u32, u32)> = pairs
@@ -220,20 +208,14 @@ pub fn find_groups(
                 return true;
             }
             options.containment.is_some_and(|c| {
-                let (na, nb) = (
-                    sigs.set_sizes[a as usize] as f64,
-                    sigs.set_sizes[b as usize] as f64,
-                );
+                let (na, nb) = (sigs.set_sizes[a as usize] as f64, sigs.set_sizes[b as usize] as f64);
                 let est = j * (na + nb) / ((1.0 + j) * na.min(nb));
                 est >= c - margin
             })
         })
         .collect();
     let verified = pairs.len() as u64;
-    let mut wanted: Vec<DocIdx> = pairs
-        .iter()
-        .flat_map(|&(a, b)| [DocIdx(a), DocIdx(b)])
-        .collect();
+    let mut wanted: Vec<DocIdx> = pairs.iter().flat_map(|&(a, b)| [DocIdx(a), DocIdx(b)]).collect();
     wanted.sort_unstable();
     wanted.dedup();
     let sets = shingle_sets(inputs, corpus, scheme, &wanted, progress)?;
@@ -243,86 +225,47 @@ pub fn find_groups(
         .filter_map(|&(a, b)| {
             let (a, b) = (DocIdx(a), DocIdx(b));
             let o = overlap(set_of(a), set_of(b));
-            let linked = o.jaccard >= options.threshold
-                || options.containment.is_some_and(|c| o.containment >= c);
-            linked.then_some(Link {
-                a,
-                b,
-                jaccard: o.jaccard,
-                containment: o.containment,
-            })
+            let linked = o.jaccard >= options.threshold || options.containment.is_some_and(|c| o.containment >= c);
+            linked.then_some(Link { a, b, jaccard: o.jaccard, containment: o.containment })
         })
         .collect();
     let mut uf = UnionFind::new(corpus.len());
     for l in &links {
         uf.union(l.a.0, l.b.0);
     }
-    let groups: Vec<Vec<DocIdx>> = uf
-        .groups()
-        .into_iter()
-        .map(|g| g.into_iter().map(DocIdx).collect())
-        .collect();
-    let keepers: Vec<DocIdx> = groups
-        .iter()
-        .map(|g| keeper(g, corpus, sigs, options))
-        .collect();
+    let groups: Vec<Vec<DocIdx>> = uf.groups().into_iter().map(|g| g.into_iter().map(DocIdx).collect()).collect();
+    let keepers: Vec<DocIdx> = groups.iter().map(|g| keeper(g, corpus, sigs, options)).collect();
     let mut removals: Vec<Removal> = groups
         .par_iter()
         .zip(&keepers)
         .flat_map_iter(|(g, &keep)| {
             g.iter().filter(move |&&d| d != keep).map(move |&doc| {
                 let o = overlap(set_of(doc), set_of(keep));
-                Removal {
-                    doc,
-                    keeper: keep,
-                    jaccard: o.jaccard,
-                    containment: o.containment,
-                }
+                Removal { doc, keeper: keep, jaccard: o.jaccard, containment: o.containment }
             })
         })
         .collect();
     removals.sort_unstable_by_key(|r| r.doc);
-    Ok(Groups {
-        groups,
-        keepers,
-        removals,
-        links,
-        candidates,
-        verified,
-        sets_loaded: wanted.len() as u64,
-    })
+    Ok(Groups { groups, keepers, removals, links, candidates, verified, sets_loaded: wanted.len() as u64 })
 }
 
 /// The article of `group` that the policy keeps.
-pub fn keeper(
-    group: &[DocIdx],
-    corpus: &Corpus,
-    sigs: &Signatures,
-    options: &DedupOptions,
-) -> DocIdx {
+pub fn keeper(group: &[DocIdx], corpus: &Corpus, sigs: &Signatures, options: &DedupOptions) -> DocIdx {
     let time = |d: DocIdx| corpus.doc(d).published.map_or((1, 0), |p| (0, p.unix));
     let id = |d: DocIdx| &corpus.doc(d).id;
     let rank = |d: DocIdx| {
-        corpus
-            .source_of(d)
-            .and_then(|s| options.source_priority.iter().position(|p| p == s))
-            .unwrap_or(usize::MAX)
+        corpus.source_of(d).and_then(|s| options.source_priority.iter().position(|p| p == s)).unwrap_or(usize::MAX)
     };
     let pick = group.iter().copied();
     match options.keep {
         KeepPolicy::First => pick.min(),
-        KeepPolicy::Earliest => {
-            pick.min_by(|&a, &b| time(a).cmp(&time(b)).then_with(|| id(a).cmp(id(b))))
-        }
+        KeepPolicy::Earliest => pick.min_by(|&a, &b| time(a).cmp(&time(b)).then_with(|| id(a).cmp(id(b)))),
         KeepPolicy::Longest => pick.min_by(|&a, &b| {
-            (Reverse(sigs.token_counts[a.get()]), id(a))
-                .cmp(&(Reverse(sigs.token_counts[b.get()]), id(b)))
+            (Reverse(sigs.token_counts[a.get()]), id(a)).cmp(&(Reverse(sigs.token_counts[b.get()]), id(b)))
         }),
-        KeepPolicy::SourcePriority => pick.min_by(|&a, &b| {
-            (rank(a), time(a))
-                .cmp(&(rank(b), time(b)))
-                .then_with(|| id(a).cmp(id(b)))
-        }),
+        KeepPolicy::SourcePriority => {
+            pick.min_by(|&a, &b| (rank(a), time(a)).cmp(&(rank(b), time(b))).then_with(|| id(a).cmp(id(b))))
+        }
     }
     .expect("groups are never empty")
 }

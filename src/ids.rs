@@ -42,18 +42,12 @@ pub struct ArticleId {
 impl ArticleId {
     /// A string id.
     pub fn string(s: impl Into<Box<str>>) -> Self {
-        Self {
-            text: s.into(),
-            numeric: false,
-        }
+        Self { text: s.into(), numeric: false }
     }
 
     /// An integer id, from its decimal text.
     pub fn integer(value: i128) -> Self {
-        Self {
-            text: value.to_string().into(),
-            numeric: true,
-        }
+        Self { text: value.to_string().into(), numeric: true }
     }
 
     /// The id's text (without quotes for strings).
@@ -127,25 +121,14 @@ mod tests {
 
     #[test]
     fn ids_keep_their_json_type() {
-        assert_eq!(
-            serde_json::to_string(&ArticleId::integer(17)).unwrap(),
-            "17"
-        );
-        assert_eq!(
-            serde_json::to_string(&ArticleId::string("17")).unwrap(),
-            "\"17\""
-        );
+        assert_eq!(serde_json::to_string(&ArticleId::integer(17)).unwrap(), "17");
+        assert_eq!(serde_json::to_string(&ArticleId::string("17")).unwrap(), "\"17\"");
         assert_eq!(ArticleId::integer(-3).to_json(), serde_json::json!(-3));
     }
 
     #[test]
     fn integers_sort_by_value_before_strings() {
-        let mut v = [
-            ArticleId::string("b"),
-            ArticleId::integer(10),
-            ArticleId::string("a"),
-            ArticleId::integer(9),
-        ];
+        let mut v = [ArticleId::string("b"), ArticleId::integer(10), ArticleId::string("a"), ArticleId::integer(9)];
         v.sort();
         let texts: Vec<&str> = v.iter().map(|i| i.as_str()).collect();
         assert_eq!(texts, ["9", "10", "a", "b"]);

@@ -2,10 +2,11 @@
 //! writers of its outputs. The command-line program only builds a
 //! [`DedupJob`] from its flags, calls [`run_dedup`] and writes the results.
 //!
-//! Passes over the input: (1) read and validate, learn boilerplate; (2) sign;
-//! (3) rebuild exact shingle sets of the candidates; (4) write the kept
-//! records. Memory holds per article a signature and a few numbers, never its
-//! text.
+//! Passes over the input: (1) read, validate and sign, learning boilerplate
+//! on the way; then, reading only the articles concerned, (2) re-sign those
+//! that hold learned boilerplate lines and (3) rebuild the exact shingle sets
+//! of the candidates; finally (4) write the kept records. Memory holds per
+//! article a signature and a few numbers, never its text.
 
 use crate::corpus::{Corpus, ReadOptions};
 use crate::dedup::{DedupOptions, Groups, find_groups};
@@ -17,7 +18,7 @@ use crate::output::{write_error, write_records};
 use crate::progress::Progress;
 use crate::scheme::{DEFAULT_SEED, Scheme};
 use crate::shingle::ShingleKind;
-use crate::sign::{Signatures, sign};
+use crate::sign::{Signatures, read_and_sign};
 use crate::timing::Timings;
 use std::io::Write;
 use std::path::Path;
@@ -38,12 +39,7 @@ pub struct SignOptions {
 
 impl Default for SignOptions {
     fn default() -> Self {
-        Self {
-            shingle: ShingleKind::Words(5),
-            num_hashes: 128,
-            variant: Variant::Oph,
-            seed: DEFAULT_SEED,
-        }
+        Self { shingle: ShingleKind::Words(5), num_hashes: 128, variant: Variant::Oph, seed: DEFAULT_SEED }
     }
 }
 
@@ -90,18 +86,9 @@ pub struct DedupRun {
 pub fn run_dedup(inputs: &Inputs, job: &DedupJob, progress: &dyn Progress) -> Result<DedupRun> {
     let scheme = job.scheme();
     let mut timings = Timings::default();
-    let corpus = timings.time("read", || Corpus::read(inputs, &job.read, progress))?;
-    let signatures = timings.time("sign", || sign(inputs, &corpus, &scheme, progress))?;
-    let groups = timings.time("group", || {
-        find_groups(inputs, &corpus, &signatures, &scheme, &job.dedup, progress)
-    })?;
-    Ok(DedupRun {
-        corpus,
-        signatures,
-        groups,
-        scheme,
-        timings,
-    })
+    let (corpus, signatures) = timings.time("read+sign", || read_and_sign(inputs, &job.read, &scheme, progress))?;
+    let groups = timings.time("group", || find_groups(inputs, &corpus, &signatures, &scheme, &job.dedup, progress))?;
+    Ok(DedupRun { corpus, signatures, groups, scheme, timings })
 }
 
 impl DedupRun {
@@ -118,23 +105,14 @@ impl DedupRun {
     pub fn write_kept(
         &mut self,
         inputs: &Inputs,
-        out: &mut dyn Write,
+        out: &mut (dyn Write + Send),
         out_name: &Path,
         progress: &dyn Progress,
     ) -> Result<u64> {
         let keep = self.kept_mask();
         let corpus = &self.corpus;
         let timings = &mut self.timings;
-        timings.time("write", || {
-            write_records(
-                inputs,
-                corpus,
-                |d: DocIdx| keep[d.get()],
-                out,
-                out_name,
-                progress,
-            )
-        })
+        timings.time("write", || write_records(inputs, corpus, |d: DocIdx| keep[d.get()], out, out_name, progress))
     }
 
     /// Writes one JSON object per removed article, in input order:
@@ -149,8 +127,7 @@ impl DedupRun {
             });
             let mut bytes = serde_json::to_vec(&line).expect("a JSON value serializes");
             bytes.push(b'\n');
-            out.write_all(&bytes)
-                .map_err(|e| write_error(out_name, e))?;
+            out.write_all(&bytes).map_err(|e| write_error(out_name, e))?;
         }
         Ok(())
     }

@@ -88,10 +88,7 @@ pub struct CandidateLimits {
 
 impl Default for CandidateLimits {
     fn default() -> Self {
-        Self {
-            all_pairs_up_to: 64,
-            window: 8,
-        }
+        Self { all_pairs_up_to: 64, window: 8 }
     }
 }
 
@@ -121,9 +118,7 @@ pub fn candidate_pairs(
 ) -> Vec<(u32, u32)> {
     let n = signatures.len() / k;
     let seeds = band_seeds(seed, params.bands);
-    let active: Vec<u32> = (0..n as u32)
-        .filter(|&i| signatures[i as usize * k] != EMPTY)
-        .collect();
+    let active: Vec<u32> = (0..n as u32).filter(|&i| signatures[i as usize * k] != EMPTY).collect();
     let mut pairs: Vec<u64> = (0..params.bands)
         .into_par_iter()
         .flat_map_iter(|b| {
@@ -131,10 +126,7 @@ pub fn candidate_pairs(
                 .iter()
                 .map(|&i| {
                     let sig = &signatures[i as usize * k..(i as usize + 1) * k];
-                    (
-                        hash_u32s(&sig[b * params.rows..(b + 1) * params.rows], seeds[b]),
-                        i,
-                    )
+                    (hash_u32s(&sig[b * params.rows..(b + 1) * params.rows], seeds[b]), i)
                 })
                 .collect();
             keyed.sort_unstable();
@@ -143,10 +135,7 @@ pub fn candidate_pairs(
         .collect();
     pairs.par_sort_unstable();
     pairs.dedup();
-    pairs
-        .into_iter()
-        .map(|p| ((p >> 32) as u32, p as u32))
-        .collect()
+    pairs.into_iter().map(|p| ((p >> 32) as u32, p as u32)).collect()
 }
 
 /// Pairs from the runs of equal keys of a sorted (key, id) list, packed as
@@ -160,11 +149,7 @@ fn bucket_pairs(keyed: &[(u64, u32)], limits: CandidateLimits) -> Vec<u64> {
             end += 1;
         }
         let bucket = &keyed[start..end];
-        let reach = if bucket.len() <= limits.all_pairs_up_to {
-            bucket.len()
-        } else {
-            limits.window + 1
-        };
+        let reach = if bucket.len() <= limits.all_pairs_up_to { bucket.len() } else { limits.window + 1 };
         for (x, &(_, i)) in bucket.iter().enumerate() {
             for &(_, j) in bucket.iter().skip(x + 1).take(reach - 1) {
                 out.push(((i as u64) << 32) | j as u64);
@@ -188,10 +173,7 @@ mod tests {
         let half = LshParams::optimal(0.5, 128, DEFAULT_FN_WEIGHT);
         assert!(half.probability(0.55) > 0.99, "{half:?}");
         // Equal weights reproduce datasketch's choice for t = 0.8, k = 128.
-        assert_eq!(
-            LshParams::optimal(0.8, 128, 0.5),
-            LshParams { bands: 9, rows: 13 }
-        );
+        assert_eq!(LshParams::optimal(0.8, 128, 0.5), LshParams { bands: 9, rows: 13 });
     }
 
     #[test]
@@ -199,10 +181,7 @@ mod tests {
         let small: Vec<(u64, u32)> = (0..4).map(|i| (7, i)).chain([(9, 10)]).collect();
         assert_eq!(bucket_pairs(&small, CandidateLimits::default()).len(), 6);
         let huge: Vec<(u64, u32)> = (0..10_000).map(|i| (7, i)).collect();
-        let limits = CandidateLimits {
-            all_pairs_up_to: 64,
-            window: 8,
-        };
+        let limits = CandidateLimits { all_pairs_up_to: 64, window: 8 };
         let pairs = bucket_pairs(&huge, limits);
         assert!(pairs.len() <= 10_000 * 8);
         // Consecutive members are always linked, so the bucket stays connected.
@@ -221,9 +200,6 @@ mod tests {
         sigs.extend((0..16u32).map(|x| x * 3));
         sigs.extend(std::iter::repeat_n(EMPTY, 16));
         sigs.extend(std::iter::repeat_n(EMPTY, 16));
-        assert_eq!(
-            candidate_pairs(&sigs, k, p, 1, CandidateLimits::default()),
-            [(0, 2)]
-        );
+        assert_eq!(candidate_pairs(&sigs, k, p, 1, CandidateLimits::default()), [(0, 2)]);
     }
 }

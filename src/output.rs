@@ -21,11 +21,7 @@ use std::path::{Path, PathBuf};
 
 /// Maps a write error: a closed pipe is [`Error::BrokenPipe`].
 pub fn write_error(path: &Path, e: std::io::Error) -> Error {
-    if e.kind() == std::io::ErrorKind::BrokenPipe {
-        Error::BrokenPipe
-    } else {
-        Error::io(path, e)
-    }
+    if e.kind() == std::io::ErrorKind::BrokenPipe { Error::BrokenPipe } else { Error::io(path, e) }
 }
 
 /// A file that appears at its path only when [`AtomicFile::commit`] is called.
@@ -47,19 +43,13 @@ impl AtomicFile {
             .suffix(".tmp")
             .tempfile_in(dir)
             .map_err(|e| Error::io(path, e))?;
-        Ok(Self {
-            writer: BufWriter::with_capacity(1 << 20, tmp),
-            path: path.to_path_buf(),
-        })
+        Ok(Self { writer: BufWriter::with_capacity(1 << 20, tmp), path: path.to_path_buf() })
     }
 
     /// Flushes, syncs and renames the file into place.
     pub fn commit(self) -> Result<()> {
         let path = self.path;
-        let tmp = self
-            .writer
-            .into_inner()
-            .map_err(|e| Error::io(&path, e.into_error()))?;
+        let tmp = self.writer.into_inner().map_err(|e| Error::io(&path, e.into_error()))?;
         tmp.as_file().sync_all().map_err(|e| Error::io(&path, e))?;
         tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
         Ok(())
@@ -80,24 +70,30 @@ impl Write for AtomicFile {
     }
 }
 
-/// Standard output or an atomic file.
+/// Standard output, an atomic file, or a device or pipe written in place.
 #[derive(Debug)]
 pub enum Output {
     /// Standard output.
     Stdout(BufWriter<std::io::Stdout>),
-    /// A file.
+    /// A regular file, replaced atomically.
     File(AtomicFile),
+    /// Something that exists and is not a regular file (`/dev/null`, a named
+    /// pipe): it cannot be replaced by a rename, so it is written directly.
+    Special(BufWriter<std::fs::File>, PathBuf),
 }
 
 impl Output {
     /// `path`, or standard output for `None` or `-`.
     pub fn open(path: Option<&Path>) -> Result<Self> {
         match path {
-            Some(p) if p.as_os_str() != "-" => Ok(Output::File(AtomicFile::create(p)?)),
-            _ => Ok(Output::Stdout(BufWriter::with_capacity(
-                1 << 20,
-                std::io::stdout(),
-            ))),
+            Some(p) if p.as_os_str() != "-" => match std::fs::metadata(p) {
+                Ok(m) if !m.is_file() && !m.is_dir() => {
+                    let f = std::fs::OpenOptions::new().write(true).open(p).map_err(|e| Error::io(p, e))?;
+                    Ok(Output::Special(BufWriter::with_capacity(1 << 20, f), p.to_path_buf()))
+                }
+                _ => Ok(Output::File(AtomicFile::create(p)?)),
+            },
+            _ => Ok(Output::Stdout(BufWriter::with_capacity(1 << 20, std::io::stdout()))),
         }
     }
 
@@ -106,14 +102,16 @@ impl Output {
         match self {
             Output::Stdout(_) => PathBuf::from("<stdout>"),
             Output::File(f) => f.path().to_path_buf(),
+            Output::Special(_, p) => p.clone(),
         }
     }
 
-    /// Flushes standard output or commits the file.
+    /// Flushes standard output or a device, or commits the file.
     pub fn finish(self) -> Result<()> {
         match self {
             Output::Stdout(mut w) => w.flush().map_err(|e| write_error(Path::new("<stdout>"), e)),
             Output::File(f) => f.commit(),
+            Output::Special(mut w, p) => w.flush().map_err(|e| write_error(&p, e)),
         }
     }
 }
@@ -123,12 +121,14 @@ impl Write for Output {
         match self {
             Output::Stdout(w) => w.write(buf),
             Output::File(f) => f.write(buf),
+            Output::Special(w, _) => w.write(buf),
         }
     }
     fn flush(&mut self) -> std::io::Result<()> {
         match self {
             Output::Stdout(w) => w.flush(),
             Output::File(f) => f.flush(),
+            Output::Special(w, _) => w.flush(),
         }
     }
 }
@@ -144,7 +144,7 @@ pub fn write_records(
     inputs: &Inputs,
     corpus: &Corpus,
     keep: impl Fn(DocIdx) -> bool + Sync,
-    out: &mut dyn Write,
+    out: &mut (dyn Write + Send),
     out_name: &Path,
     progress: &dyn Progress,
 ) -> Result<u64> {
@@ -167,8 +167,7 @@ pub fn write_records(
                     Some(Emit::Raw) => out.write_all(chunk.bytes(i)),
                     Some(Emit::Json(bytes)) => out.write_all(&bytes),
                 };
-                res.and_then(|()| out.write_all(b"\n"))
-                    .map_err(|e| write_error(out_name, e))?;
+                res.and_then(|()| out.write_all(b"\n")).map_err(|e| write_error(out_name, e))?;
                 written += 1;
             }
             Ok(())
@@ -181,10 +180,7 @@ pub fn write_records(
 fn text_record_json(record: &RecordRef<'_>, corpus: &Corpus, doc: DocIdx) -> Vec<u8> {
     let mut obj = serde_json::Map::new();
     obj.insert("id".into(), corpus.doc(doc).id.to_json());
-    if let FileKind::Text {
-        manifest: Some(m), ..
-    } = &record.file.kind
-    {
+    if let FileKind::Text { manifest: Some(m), .. } = &record.file.kind {
         for (k, v) in &m.fields {
             if k != "id" && k != "title" && k != "text" {
                 obj.insert(k.clone(), v.clone());
@@ -201,6 +197,16 @@ fn text_record_json(record: &RecordRef<'_>, corpus: &Corpus, doc: DocIdx) -> Vec
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn devices_are_written_in_place_not_replaced() {
+        let mut out = Output::open(Some(Path::new("/dev/null"))).unwrap();
+        assert!(matches!(out, Output::Special(..)));
+        out.write_all(b"x\n").unwrap();
+        out.finish().unwrap();
+        let meta = std::fs::metadata("/dev/null").unwrap();
+        assert!(!meta.is_file(), "/dev/null must still be a device");
+    }
 
     #[test]
     fn atomic_files_appear_only_on_commit() {

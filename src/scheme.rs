@@ -107,39 +107,18 @@ mod tests {
     fn every_choice_changes_the_fingerprint() {
         let base = scheme();
         let variants = [
-            Scheme {
-                shingle: ShingleKind::Words(4),
-                ..base
-            },
-            Scheme {
-                shingle: ShingleKind::Chars(5),
-                ..base
-            },
-            Scheme {
-                num_hashes: 64,
-                ..base
-            },
-            Scheme {
-                variant: Variant::Classic,
-                ..base
-            },
+            Scheme { shingle: ShingleKind::Words(4), ..base },
+            Scheme { shingle: ShingleKind::Chars(5), ..base },
+            Scheme { num_hashes: 64, ..base },
+            Scheme { variant: Variant::Classic, ..base },
             Scheme { seed: 1, ..base },
-            Scheme {
-                lsh: LshParams { bands: 8, rows: 16 },
-                ..base
-            },
+            Scheme { lsh: LshParams { bands: 8, rows: 16 }, ..base },
         ];
         for v in variants {
             assert_ne!(v.fingerprint(), base.fingerprint(), "{}", v.describe());
         }
         assert!(base.check(base.fingerprint(), "", "index").is_ok());
-        let e = base
-            .check(1, "old scheme", "index")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("another signature scheme") && e.contains("old scheme"),
-            "{e}"
-        );
+        let e = base.check(1, "old scheme", "index").unwrap_err().to_string();
+        assert!(e.contains("another signature scheme") && e.contains("old scheme"), "{e}");
     }
 }

@@ -11,8 +11,8 @@
 //! is XXH3-64 of its UTF-8 bytes. Both use seeds derived from the scheme seed,
 //! so shingle hashes are stable across machines and runs (DESIGN section 4).
 
-use crate::hash::{SplitMix64, hash_u64s, xxh3};
-use crate::normalize::{canonical_into, for_each_token};
+use crate::hash::{SplitMix64, xxh3};
+use crate::normalize::{TokenBuilder, for_each_matching_token};
 use std::fmt;
 use std::str::FromStr;
 
@@ -44,9 +44,7 @@ impl FromStr for ShingleKind {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (kind, size) = s
-            .split_once(':')
-            .ok_or_else(|| format!("expected word:K or char:N, got {s:?}"))?;
+        let (kind, size) = s.split_once(':').ok_or_else(|| format!("expected word:K or char:N, got {s:?}"))?;
         let size: u8 = size
             .parse()
             .ok()
@@ -64,8 +62,9 @@ impl FromStr for ShingleKind {
 #[derive(Debug, Default)]
 pub struct Scratch {
     l1: String,
-    token: String,
-    token_hashes: Vec<u64>,
+    token: TokenBuilder,
+    /// Little-endian bytes of the token hashes, back to back.
+    token_bytes: Vec<u8>,
     joined: String,
     boundaries: Vec<usize>,
 }
@@ -82,11 +81,7 @@ impl Shingler {
     /// A shingler for `kind` whose hashes derive from `seed`.
     pub fn new(kind: ShingleKind, seed: u64) -> Self {
         let mut g = SplitMix64::new(seed);
-        Self {
-            kind,
-            token_seed: g.next(),
-            shingle_seed: g.next(),
-        }
+        Self { kind, token_seed: g.next(), shingle_seed: g.next() }
     }
 
     /// The shingle kind.
@@ -103,60 +98,72 @@ impl Shingler {
     /// Appends the shingle hashes of raw `text` (L1 and L2 are applied) to
     /// `out`, in text order and with repeats. Returns the number of tokens.
     pub fn shingle(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<u64>) -> usize {
-        canonical_into(text, &mut scratch.l1);
-        let Scratch {
-            l1,
-            token,
-            token_hashes,
-            joined,
-            boundaries,
-        } = scratch;
+        let Scratch { l1, token, token_bytes, joined, boundaries } = scratch;
         match self.kind {
             ShingleKind::Words(k) => {
-                token_hashes.clear();
-                for_each_token(l1, token, |t| token_hashes.push(self.token_hash(t)));
-                self.word_shingles(token_hashes, k as usize, out);
-                token_hashes.len()
+                token_bytes.clear();
+                let bytes = std::cell::RefCell::new(token_bytes);
+                for_each_matching_token(
+                    text,
+                    token,
+                    l1,
+                    |t| bytes.borrow_mut().extend_from_slice(&self.token_hash(t).to_le_bytes()),
+                    || bytes.borrow_mut().clear(),
+                );
+                let token_bytes = bytes.into_inner();
+                self.word_shingles_from_bytes(token_bytes, k as usize, out);
+                token_bytes.len() / 8
             }
             ShingleKind::Chars(n) => {
                 joined.clear();
-                let mut count = 0;
-                for_each_token(l1, token, |t| {
-                    if !joined.is_empty() {
-                        joined.push(' ');
-                    }
-                    joined.push_str(t);
-                    count += 1;
-                });
+                let state = std::cell::RefCell::new((joined, 0usize));
+                for_each_matching_token(
+                    text,
+                    token,
+                    l1,
+                    |t| {
+                        let (joined, count) = &mut *state.borrow_mut();
+                        if !joined.is_empty() {
+                            joined.push(' ');
+                        }
+                        joined.push_str(t);
+                        *count += 1;
+                    },
+                    || {
+                        let (joined, count) = &mut *state.borrow_mut();
+                        joined.clear();
+                        *count = 0;
+                    },
+                );
+                let (joined, count) = state.into_inner();
                 self.char_shingles(joined, n as usize, boundaries, out);
                 count
             }
         }
     }
 
-    /// Word shingles from token hashes.
+    /// Word shingles from token hashes: XXH3-64 over the little-endian bytes
+    /// of each window of `k` token hashes.
     pub fn word_shingles(&self, token_hashes: &[u64], k: usize, out: &mut Vec<u64>) {
-        if token_hashes.is_empty() {
-            return;
-        }
-        if token_hashes.len() < k {
-            out.push(hash_u64s(token_hashes, self.shingle_seed));
-            return;
-        }
-        out.extend(
-            token_hashes
-                .windows(k)
-                .map(|w| hash_u64s(w, self.shingle_seed)),
-        );
+        let bytes: Vec<u8> = token_hashes.iter().flat_map(|h| h.to_le_bytes()).collect();
+        self.word_shingles_from_bytes(&bytes, k, out);
     }
 
-    fn char_shingles(
-        &self,
-        joined: &str,
-        n: usize,
-        boundaries: &mut Vec<usize>,
-        out: &mut Vec<u64>,
-    ) {
+    /// As [`Shingler::word_shingles`], from the token hashes already laid out
+    /// as little-endian bytes (8 per token), which costs no copying.
+    fn word_shingles_from_bytes(&self, bytes: &[u8], k: usize, out: &mut Vec<u64>) {
+        let tokens = bytes.len() / 8;
+        if tokens == 0 {
+            return;
+        }
+        if tokens < k {
+            out.push(xxh3(bytes, self.shingle_seed));
+            return;
+        }
+        out.extend((0..=tokens - k).map(|i| xxh3(&bytes[i * 8..(i + k) * 8], self.shingle_seed)));
+    }
+
+    fn char_shingles(&self, joined: &str, n: usize, boundaries: &mut Vec<usize>, out: &mut Vec<u64>) {
         if joined.is_empty() {
             return;
         }
@@ -196,11 +203,7 @@ mod tests {
     fn word_shingles_count_windows() {
         let s = Shingler::new(ShingleKind::Words(3), 1);
         let mut out = Vec::new();
-        let n = s.shingle(
-            "علي مملوك يزور طهران ويلتقي شمخاني",
-            &mut Scratch::default(),
-            &mut out,
-        );
+        let n = s.shingle("علي مملوك يزور طهران ويلتقي شمخاني", &mut Scratch::default(), &mut out);
         assert_eq!(n, 6);
         assert_eq!(out.len(), 4);
     }
@@ -224,6 +227,21 @@ mod tests {
     }
 
     #[test]
+    fn a_word_shingle_is_xxh3_of_its_token_hashes_bytes() {
+        let s = Shingler::new(ShingleKind::Words(2), 9);
+        let mut out = Vec::new();
+        s.shingle("alpha beta gamma", &mut Scratch::default(), &mut out);
+        let h: Vec<u64> = ["alpha", "beta", "gamma"].iter().map(|t| s.token_hash(t)).collect();
+        assert_eq!(
+            out,
+            [crate::hash::hash_u64s(&h[0..2], s.shingle_seed), crate::hash::hash_u64s(&h[1..3], s.shingle_seed)]
+        );
+        let mut again = Vec::new();
+        s.word_shingles(&h, 2, &mut again);
+        assert_eq!(again, out);
+    }
+
+    #[test]
     fn seeds_change_hashes() {
         let a = Shingler::new(ShingleKind::Words(2), 1);
         let b = Shingler::new(ShingleKind::Words(2), 2);
@@ -232,14 +250,8 @@ mod tests {
 
     #[test]
     fn kind_parses_and_prints() {
-        assert_eq!(
-            "word:5".parse::<ShingleKind>().unwrap(),
-            ShingleKind::Words(5)
-        );
-        assert_eq!(
-            "char:7".parse::<ShingleKind>().unwrap().to_string(),
-            "char:7"
-        );
+        assert_eq!("word:5".parse::<ShingleKind>().unwrap(), ShingleKind::Words(5));
+        assert_eq!("char:7".parse::<ShingleKind>().unwrap().to_string(), "char:7");
         assert!("word:0".parse::<ShingleKind>().is_err());
         assert!("token:3".parse::<ShingleKind>().is_err());
     }

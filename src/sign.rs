@@ -7,7 +7,7 @@
 //! the input again and rebuilds them only for the articles that verification
 //! needs.
 
-use crate::corpus::Corpus;
+use crate::corpus::{Corpus, ReadOptions};
 use crate::error::Result;
 use crate::ids::DocIdx;
 use crate::input::Inputs;
@@ -60,11 +60,7 @@ pub fn shingle_set(shingler: &Shingler, content: &str) -> (Vec<u64>, usize) {
 }
 
 /// Signature, distinct shingle count and token count of `content`.
-pub fn sign_content(
-    shingler: &Shingler,
-    hasher: &MinHasher,
-    content: &str,
-) -> (Vec<u32>, u32, u32) {
+pub fn sign_content(shingler: &Shingler, hasher: &MinHasher, content: &str) -> (Vec<u32>, u32, u32) {
     BUFFERS.with(|b| {
         let b = &mut *b.borrow_mut();
         b.shingles.clear();
@@ -76,13 +72,45 @@ pub fn sign_content(
     })
 }
 
-/// Signs every article of `corpus` (pass 2).
-pub fn sign(
+/// Reads, validates and signs every article in one pass over the input;
+/// articles that turn out to hold learned boilerplate lines are read again
+/// (only they) and signed without those lines.
+pub fn read_and_sign(
     inputs: &Inputs,
-    corpus: &Corpus,
+    options: &ReadOptions,
     scheme: &Scheme,
     progress: &dyn Progress,
-) -> Result<Signatures> {
+) -> Result<(Corpus, Signatures)> {
+    let shingler = scheme.shingler();
+    let hasher = scheme.minhasher();
+    let (corpus, first) =
+        Corpus::read_with(inputs, options, progress, |_, content| sign_content(&shingler, &hasher, content))?;
+    let k = hasher.k();
+    let mut out = Signatures {
+        k,
+        values: Vec::with_capacity(first.len() * k),
+        set_sizes: Vec::with_capacity(first.len()),
+        token_counts: Vec::with_capacity(first.len()),
+    };
+    for (sig, size, tokens) in first {
+        out.values.extend_from_slice(&sig);
+        out.set_sizes.push(size);
+        out.token_counts.push(tokens);
+    }
+    let affected = corpus.affected_by_learning();
+    let again = corpus.par_map_selected(inputs, progress, affected, |doc, article| {
+        sign_content(&shingler, &hasher, &corpus.content(doc, article))
+    })?;
+    for (&doc, (sig, size, tokens)) in affected.iter().zip(again) {
+        out.values[doc.get() * k..(doc.get() + 1) * k].copy_from_slice(&sig);
+        out.set_sizes[doc.get()] = size;
+        out.token_counts[doc.get()] = tokens;
+    }
+    Ok((corpus, out))
+}
+
+/// Signs every article of an already read `corpus` (a full second pass).
+pub fn sign(inputs: &Inputs, corpus: &Corpus, scheme: &Scheme, progress: &dyn Progress) -> Result<Signatures> {
     let shingler = scheme.shingler();
     let hasher = scheme.minhasher();
     let k = hasher.k();
@@ -99,8 +127,7 @@ pub fn sign(
         |_| true,
         |doc, article| sign_content(&shingler, &hasher, &corpus.content(doc, article)),
         |results| {
-            for (doc, (sig, size, tokens)) in results {
-                debug_assert_eq!(doc.get(), out.set_sizes.len());
+            for (_, (sig, size, tokens)) in results {
                 out.values.extend_from_slice(&sig);
                 out.set_sizes.push(size);
                 out.token_counts.push(tokens);
@@ -121,24 +148,7 @@ pub fn shingle_sets(
     progress: &dyn Progress,
 ) -> Result<Vec<Vec<u64>>> {
     let shingler = scheme.shingler();
-    let mut sets = vec![Vec::new(); wanted.len()];
-    if wanted.is_empty() {
-        return Ok(sets);
-    }
-    let position = |doc: DocIdx| wanted.binary_search(&doc).ok();
-    corpus.par_map_docs(
-        inputs,
-        progress,
-        |doc| position(doc).is_some(),
-        |doc, article| shingle_set(&shingler, &corpus.content(doc, article)).0,
-        |results| {
-            for (doc, set) in results {
-                if let Some(i) = position(doc) {
-                    sets[i] = set;
-                }
-            }
-            Ok(())
-        },
-    )?;
-    Ok(sets)
+    corpus.par_map_selected(inputs, progress, wanted, |doc, article| {
+        shingle_set(&shingler, &corpus.content(doc, article)).0
+    })
 }

@@ -11,9 +11,7 @@ pub struct UnionFind {
 impl UnionFind {
     /// `n` singletons.
     pub fn new(n: usize) -> Self {
-        Self {
-            parent: (0..n as u32).collect(),
-        }
+        Self { parent: (0..n as u32).collect() }
     }
 
     /// The smallest member of `x`'s set.

@@ -62,16 +62,8 @@ pub fn overlap(a: &[u64], b: &[u64]) -> Overlap {
     let smaller = a.len().min(b.len());
     Overlap {
         intersection,
-        jaccard: if union == 0 {
-            0.0
-        } else {
-            intersection as f64 / union as f64
-        },
-        containment: if smaller == 0 {
-            0.0
-        } else {
-            intersection as f64 / smaller as f64
-        },
+        jaccard: if union == 0 { 0.0 } else { intersection as f64 / union as f64 },
+        containment: if smaller == 0 { 0.0 } else { intersection as f64 / smaller as f64 },
     }
 }
 

@@ -37,6 +37,30 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
+/// The compression of the file at `path`, from its first bytes.
+pub fn sniff(path: &Path) -> Result<Compression> {
+    let mut head = [0u8; 4];
+    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut n = 0;
+    while n < head.len() {
+        match file.read(&mut head[n..]).map_err(|e| Error::io(path, e))? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(classify(&head[..n]))
+}
+
+fn classify(head: &[u8]) -> Compression {
+    if head.starts_with(&[0x1f, 0x8b]) {
+        Compression::Gzip
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Compression::Zstd
+    } else {
+        Compression::None
+    }
+}
+
 /// Opens `path` for reading its decompressed content. `count` receives the
 /// number of raw (compressed) bytes consumed.
 pub fn open(path: &Path, count: Arc<AtomicU64>) -> Result<(Box<dyn Read + Send>, Compression)> {
@@ -44,13 +68,9 @@ pub fn open(path: &Path, count: Arc<AtomicU64>) -> Result<(Box<dyn Read + Send>,
     let mut reader = BufReader::with_capacity(1 << 20, Counting { inner: file, count });
     let head = reader.fill_buf().map_err(|e| Error::io(path, e))?;
     if head.starts_with(&[0x1f, 0x8b]) {
-        Ok((
-            Box::new(flate2::bufread::MultiGzDecoder::new(reader)),
-            Compression::Gzip,
-        ))
+        Ok((Box::new(flate2::bufread::MultiGzDecoder::new(reader)), Compression::Gzip))
     } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        let decoder =
-            zstd::stream::read::Decoder::with_buffer(reader).map_err(|e| Error::io(path, e))?;
+        let decoder = zstd::stream::read::Decoder::with_buffer(reader).map_err(|e| Error::io(path, e))?;
         Ok((Box::new(decoder), Compression::Zstd))
     } else {
         Ok((Box::new(reader), Compression::None))

@@ -16,14 +16,12 @@
 //! verify, write), always in the same order, so a record is identified across
 //! passes by its ordinal in that order ([`stream`]).
 
-mod decode;
+pub mod decode;
 mod record;
 pub mod stream;
 
 pub use decode::Compression;
-pub use record::{
-    Article, FIELD_NAMES, FieldMap, ManifestEntry, RecordError, check_utf8, parse_json, parse_text,
-};
+pub use record::{Article, FIELD_NAMES, FieldMap, ManifestEntry, RecordError, check_utf8, parse_json, parse_text};
 
 use crate::error::{Error, Result};
 use ahash::AHashMap;
@@ -74,10 +72,7 @@ impl Inputs {
     }
 
     /// As [`Inputs::open`], with a custom standard input (for tests).
-    pub fn open_with_stdin<R: std::io::Read>(
-        names: &[PathBuf],
-        stdin: impl FnOnce() -> R,
-    ) -> Result<Inputs> {
+    pub fn open_with_stdin<R: std::io::Read>(names: &[PathBuf], stdin: impl FnOnce() -> R) -> Result<Inputs> {
         let mut files = Vec::new();
         let mut spool = None;
         let dash = [PathBuf::from("-")];
@@ -85,9 +80,8 @@ impl Inputs {
         let mut stdin = Some(stdin);
         for name in names {
             if name.as_os_str() == "-" {
-                let read = stdin.take().ok_or_else(|| {
-                    Error::Config("standard input (-) is named more than once".into())
-                })?;
+                let read =
+                    stdin.take().ok_or_else(|| Error::Config("standard input (-) is named more than once".into()))?;
                 let (file, path) = spool_stdin(read())?;
                 files.push(file);
                 spool = Some(path);
@@ -106,29 +100,15 @@ impl Inputs {
             } else {
                 let display = name.display().to_string();
                 let kind = if is_text_name(name) {
-                    let stem = name
-                        .file_stem()
-                        .map(|s| s.to_string_lossy().into_owned())
-                        .unwrap_or_default();
-                    FileKind::Text {
-                        default_id: stem,
-                        manifest: None,
-                    }
+                    let stem = name.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                    FileKind::Text { default_id: stem, manifest: None }
                 } else {
                     FileKind::JsonLines
                 };
-                files.push(InputFile {
-                    display,
-                    path: name.clone(),
-                    kind,
-                    size: meta.len(),
-                });
+                files.push(InputFile { display, path: name.clone(), kind, size: meta.len() });
             }
         }
-        Ok(Inputs {
-            files,
-            _stdin_spool: spool,
-        })
+        Ok(Inputs { files, _stdin_spool: spool })
     }
 
     /// The files, in reading order.
@@ -146,12 +126,7 @@ fn spool_stdin(mut stdin: impl std::io::Read) -> Result<(InputFile, tempfile::Te
     let mut tmp = tempfile::NamedTempFile::new().map_err(|e| Error::io("<stdin spool>", e))?;
     let size = std::io::copy(&mut stdin, tmp.as_file_mut()).map_err(|e| Error::io("<stdin>", e))?;
     let path = tmp.into_temp_path();
-    let file = InputFile {
-        display: "<stdin>".into(),
-        path: path.to_path_buf(),
-        kind: FileKind::JsonLines,
-        size,
-    };
+    let file = InputFile { display: "<stdin>".into(), path: path.to_path_buf(), kind: FileKind::JsonLines, size };
     Ok((file, path))
 }
 
@@ -160,23 +135,11 @@ fn is_text_name(p: &Path) -> bool {
 }
 
 fn is_jsonl_name(p: &Path) -> bool {
-    let name = p
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     if name == "manifest.jsonl" {
         return false;
     }
-    [
-        ".jsonl",
-        ".ndjson",
-        ".jsonl.gz",
-        ".ndjson.gz",
-        ".jsonl.zst",
-        ".ndjson.zst",
-    ]
-    .iter()
-    .any(|ext| name.ends_with(ext))
+    [".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz", ".jsonl.zst", ".ndjson.zst"].iter().any(|ext| name.ends_with(ext))
 }
 
 fn is_hidden(entry: &walkdir::DirEntry) -> bool {
@@ -188,18 +151,11 @@ fn is_hidden(entry: &walkdir::DirEntry) -> bool {
 fn walk_directory(dir: &Path) -> Result<Vec<InputFile>> {
     let mut paths = Vec::new();
     let mut manifests = Vec::new();
-    let walker = walkdir::WalkDir::new(dir)
-        .follow_links(true)
-        .into_iter()
-        .filter_entry(|e| !is_hidden(e));
+    let walker = walkdir::WalkDir::new(dir).follow_links(true).into_iter().filter_entry(|e| !is_hidden(e));
     for entry in walker {
         let entry = entry.map_err(|e| {
             let path = e.path().unwrap_or(dir).to_path_buf();
-            Error::io(
-                path,
-                e.into_io_error()
-                    .unwrap_or_else(|| std::io::Error::other("file system loop")),
-            )
+            Error::io(path, e.into_io_error().unwrap_or_else(|| std::io::Error::other("file system loop")))
         })?;
         if !entry.file_type().is_file() {
             continue;
@@ -219,35 +175,18 @@ fn walk_directory(dir: &Path) -> Result<Vec<InputFile>> {
     }
     let mut files = Vec::with_capacity(paths.len());
     for path in paths {
-        let size = std::fs::metadata(&path)
-            .map_err(|e| Error::io(&path, e))?
-            .len();
+        let size = std::fs::metadata(&path).map_err(|e| Error::io(&path, e))?.len();
         let kind = if is_text_name(&path) {
             let rel = path.strip_prefix(dir).unwrap_or(&path).with_extension("");
-            let default_id = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            FileKind::Text {
-                default_id,
-                manifest: entries.remove(&path),
-            }
+            let default_id = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+            FileKind::Text { default_id, manifest: entries.remove(&path) }
         } else {
             FileKind::JsonLines
         };
-        files.push(InputFile {
-            display: path.display().to_string(),
-            path,
-            kind,
-            size,
-        });
+        files.push(InputFile { display: path.display().to_string(), path, kind, size });
     }
     // Entries left over name files that are not there.
-    if let Some((path, entry)) = entries
-        .into_iter()
-        .min_by(|a, b| a.1.location.cmp(&b.1.location))
-    {
+    if let Some((path, entry)) = entries.into_iter().min_by(|a, b| a.1.location.cmp(&b.1.location)) {
         return Err(Error::Config(format!(
             "{}: the file {} is not a .txt article in this directory",
             entry.location,
@@ -267,26 +206,20 @@ fn read_manifest(manifest: &Path, entries: &mut AHashMap<PathBuf, ManifestEntry>
             continue;
         }
         let bad = |why: String| Error::Config(format!("{location}: {why}"));
-        let mut fields: serde_json::Map<String, serde_json::Value> =
-            match serde_json::from_str(&line) {
-                Ok(serde_json::Value::Object(m)) => m,
-                Ok(_) => return Err(bad("a manifest line must be a JSON object".into())),
-                Err(e) => return Err(bad(format!("not valid JSON: {e}"))),
-            };
+        let mut fields: serde_json::Map<String, serde_json::Value> = match serde_json::from_str(&line) {
+            Ok(serde_json::Value::Object(m)) => m,
+            Ok(_) => return Err(bad("a manifest line must be a JSON object".into())),
+            Err(e) => return Err(bad(format!("not valid JSON: {e}"))),
+        };
         let name = match fields.shift_remove("file") {
             Some(serde_json::Value::String(s)) if !s.is_empty() => s,
             _ => return Err(bad("a manifest entry needs a \"file\" string".into())),
         };
         let path = base.join(&name);
         if !is_text_name(&path) {
-            return Err(bad(format!(
-                "{name:?}: manifest entries describe .txt articles"
-            )));
+            return Err(bad(format!("{name:?}: manifest entries describe .txt articles")));
         }
-        let entry = ManifestEntry {
-            location: location.clone(),
-            fields,
-        };
+        let entry = ManifestEntry { location: location.clone(), fields };
         if entries.insert(path, entry).is_some() {
             return Err(bad(format!("{name:?} is described twice")));
         }
@@ -310,33 +243,20 @@ mod tests {
         std::fs::write(d.join("sub/d.ndjson.gz"), "").unwrap();
         std::fs::write(d.join("notes.md"), "").unwrap();
         std::fs::write(d.join(".hidden/e.jsonl"), "").unwrap();
-        std::fs::write(
-            d.join("manifest.jsonl"),
-            "{\"file\":\"a.txt\",\"id\":\"A\"}\n",
-        )
-        .unwrap();
+        std::fs::write(d.join("manifest.jsonl"), "{\"file\":\"a.txt\",\"id\":\"A\"}\n").unwrap();
         let inputs = Inputs::open(&[d.to_path_buf()]).unwrap();
-        let names: Vec<String> = inputs
-            .files()
-            .iter()
-            .map(|f| f.path.strip_prefix(d).unwrap().display().to_string())
-            .collect();
+        let names: Vec<String> =
+            inputs.files().iter().map(|f| f.path.strip_prefix(d).unwrap().display().to_string()).collect();
         assert_eq!(names, ["a.txt", "b.jsonl", "sub/c.txt", "sub/d.ndjson.gz"]);
         match &inputs.files()[0].kind {
-            FileKind::Text {
-                default_id,
-                manifest,
-            } => {
+            FileKind::Text { default_id, manifest } => {
                 assert_eq!(default_id, "a");
                 assert_eq!(manifest.as_ref().unwrap().fields["id"], "A");
             }
             k => panic!("{k:?}"),
         }
         match &inputs.files()[2].kind {
-            FileKind::Text {
-                default_id,
-                manifest,
-            } => {
+            FileKind::Text { default_id, manifest } => {
                 assert_eq!(default_id, "sub/c");
                 assert!(manifest.is_none());
             }
@@ -349,22 +269,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         std::fs::write(d.join("a.txt"), "t").unwrap();
-        std::fs::write(
-            d.join("manifest.jsonl"),
-            "{\"file\":\"a.txt\"}\n{\"file\":\"gone.txt\"}\n",
-        )
-        .unwrap();
+        std::fs::write(d.join("manifest.jsonl"), "{\"file\":\"a.txt\"}\n{\"file\":\"gone.txt\"}\n").unwrap();
         let e = Inputs::open(&[d.to_path_buf()]).unwrap_err().to_string();
-        assert!(
-            e.contains("manifest.jsonl:2") && e.contains("gone.txt"),
-            "{e}"
-        );
+        assert!(e.contains("manifest.jsonl:2") && e.contains("gone.txt"), "{e}");
         std::fs::write(d.join("manifest.jsonl"), "{\"file\":\"a.txt\"}\nnot json\n").unwrap();
         let e = Inputs::open(&[d.to_path_buf()]).unwrap_err().to_string();
-        assert!(
-            e.contains("manifest.jsonl:2") && e.contains("not valid JSON"),
-            "{e}"
-        );
+        assert!(e.contains("manifest.jsonl:2") && e.contains("not valid JSON"), "{e}");
     }
 
     #[test]
@@ -379,9 +289,6 @@ mod tests {
     fn standard_input_is_spooled() {
         let inputs = Inputs::open_with_stdin(&[], || &b"{\"id\":1,\"text\":\"x\"}\n"[..]).unwrap();
         assert_eq!(inputs.files()[0].display, "<stdin>");
-        assert_eq!(
-            std::fs::read(&inputs.files()[0].path).unwrap(),
-            b"{\"id\":1,\"text\":\"x\"}\n"
-        );
+        assert_eq!(std::fs::read(&inputs.files()[0].path).unwrap(), b"{\"id\":1,\"text\":\"x\"}\n");
     }
 }

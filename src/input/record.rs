@@ -58,21 +58,17 @@ const URL: usize = 5;
 
 impl Default for FieldMap {
     fn default() -> Self {
-        Self {
-            keys: FIELD_NAMES.map(String::from),
-        }
+        Self { keys: FIELD_NAMES.map(String::from) }
     }
 }
 
 impl FieldMap {
     /// Reads the article field `name` from the JSON key `key`.
     pub fn set(&mut self, name: &str, key: &str) -> Result<(), String> {
-        let i = FIELD_NAMES.iter().position(|n| *n == name).ok_or_else(|| {
-            format!(
-                "unknown field {name:?}: expected one of {}",
-                FIELD_NAMES.join(", ")
-            )
-        })?;
+        let i = FIELD_NAMES
+            .iter()
+            .position(|n| *n == name)
+            .ok_or_else(|| format!("unknown field {name:?}: expected one of {}", FIELD_NAMES.join(", ")))?;
         if key.is_empty() {
             return Err(format!("field {name}: the key must not be empty"));
         }
@@ -217,9 +213,7 @@ impl<'de> Visitor<'de> for RawSeed<'_> {
             match (0..6).find(|&i| self.0.key(i) == key) {
                 Some(i) => {
                     if out[i].is_some() {
-                        return Err(de::Error::custom(format_args!(
-                            "the key {key:?} appears twice"
-                        )));
+                        return Err(de::Error::custom(format_args!("the key {key:?} appears twice")));
                     }
                     out[i] = Some(map.next_value::<Val<'de>>()?);
                 }
@@ -240,13 +234,7 @@ pub fn check_utf8(bytes: &[u8]) -> Result<&str, RecordError> {
         return Ok(s);
     }
     std::str::from_utf8(bytes).map_err(|e| {
-        (
-            ProblemKind::NotUtf8,
-            format!(
-                "not valid UTF-8 (bad byte at byte {} of the record)",
-                e.valid_up_to() + 1
-            ),
-        )
+        (ProblemKind::NotUtf8, format!("not valid UTF-8 (bad byte at byte {} of the record)", e.valid_up_to() + 1))
     })
 }
 
@@ -261,46 +249,29 @@ pub fn parse_json<'a>(bytes: &'a [u8], fields: &FieldMap) -> Result<Article<'a>,
     let [id, source, published, title, text, url] = raw.0;
     let id = match id {
         Some(Val::Str(s)) if s.trim().is_empty() => {
-            return Err((
-                ProblemKind::MissingId,
-                format!("{} is empty", fields.describe(ID)),
-            ));
+            return Err((ProblemKind::MissingId, format!("{} is empty", fields.describe(ID))));
         }
         Some(Val::Str(s)) => ArticleId::string(s.into_owned()),
         Some(Val::Int(i)) => ArticleId::integer(i),
         None | Some(Val::Null) => {
-            return Err((
-                ProblemKind::MissingId,
-                format!("no {} field", fields.describe(ID)),
-            ));
+            return Err((ProblemKind::MissingId, format!("no {} field", fields.describe(ID))));
         }
         Some(v) => {
             return Err((
                 ProblemKind::BadField,
-                format!(
-                    "{} must be a string or an integer, not {}",
-                    fields.describe(ID),
-                    v.describe()
-                ),
+                format!("{} must be a string or an integer, not {}", fields.describe(ID), v.describe()),
             ));
         }
     };
     let text = match text {
         Some(Val::Str(s)) => s,
         None | Some(Val::Null) => {
-            return Err((
-                ProblemKind::MissingText,
-                format!("no {} field", fields.describe(TEXT)),
-            ));
+            return Err((ProblemKind::MissingText, format!("no {} field", fields.describe(TEXT))));
         }
         Some(v) => {
             return Err((
                 ProblemKind::BadField,
-                format!(
-                    "{} must be a string, not {}",
-                    fields.describe(TEXT),
-                    v.describe()
-                ),
+                format!("{} must be a string, not {}", fields.describe(TEXT), v.describe()),
             ));
         }
     };
@@ -309,14 +280,9 @@ pub fn parse_json<'a>(bytes: &'a [u8], fields: &FieldMap) -> Result<Article<'a>,
             None | Some(Val::Null) => Ok(None),
             Some(Val::Str(s)) if s.is_empty() => Ok(None),
             Some(Val::Str(s)) => Ok(Some(s)),
-            Some(v) => Err((
-                ProblemKind::BadField,
-                format!(
-                    "{} must be a string, not {}",
-                    fields.describe(i),
-                    v.describe()
-                ),
-            )),
+            Some(v) => {
+                Err((ProblemKind::BadField, format!("{} must be a string, not {}", fields.describe(i), v.describe())))
+            }
         }
     };
     let published = match published {
@@ -326,11 +292,7 @@ pub fn parse_json<'a>(bytes: &'a [u8], fields: &FieldMap) -> Result<Article<'a>,
         Some(v) => {
             return Err((
                 ProblemKind::BadDate,
-                format!(
-                    "{} must be a date string, not {}",
-                    fields.describe(PUBLISHED),
-                    v.describe()
-                ),
+                format!("{} must be a date string, not {}", fields.describe(PUBLISHED), v.describe()),
             ));
         }
     };
@@ -402,32 +364,20 @@ fn apply_manifest(article: &mut Article<'_>, m: &ManifestEntry) -> Result<(), Re
             None | Some(serde_json::Value::Null) => Ok(None),
             Some(serde_json::Value::String(s)) if s.is_empty() => Ok(None),
             Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err((
-                ProblemKind::BadField,
-                format!("{}: {name:?} must be a string", m.location),
-            )),
+            Some(_) => Err((ProblemKind::BadField, format!("{}: {name:?} must be a string", m.location))),
         }
     };
     match m.fields.get("id") {
         None | Some(serde_json::Value::Null) => {}
-        Some(serde_json::Value::String(s)) if !s.trim().is_empty() => {
-            article.id = ArticleId::string(s.as_str())
-        }
+        Some(serde_json::Value::String(s)) if !s.trim().is_empty() => article.id = ArticleId::string(s.as_str()),
         Some(serde_json::Value::Number(n)) if n.as_i64().is_some() || n.as_u64().is_some() => {
-            let v = n
-                .as_i64()
-                .map(i128::from)
-                .or(n.as_u64().map(i128::from))
-                .unwrap_or_default();
+            let v = n.as_i64().map(i128::from).or(n.as_u64().map(i128::from)).unwrap_or_default();
             article.id = ArticleId::integer(v);
         }
         Some(_) => {
             return Err((
                 ProblemKind::BadField,
-                format!(
-                    "{}: \"id\" must be a non-empty string or an integer",
-                    m.location
-                ),
+                format!("{}: \"id\" must be a non-empty string or an integer", m.location),
             ));
         }
     }
@@ -441,10 +391,8 @@ fn apply_manifest(article: &mut Article<'_>, m: &ManifestEntry) -> Result<(), Re
         article.url = Some(Cow::Owned(s));
     }
     if let Some(s) = string_field("published")? {
-        article.published = Some(
-            parse_published(&s)
-                .map_err(|e| (ProblemKind::BadDate, format!("{}: {e}", m.location)))?,
-        );
+        article.published =
+            Some(parse_published(&s).map_err(|e| (ProblemKind::BadDate, format!("{}: {e}", m.location)))?);
     }
     Ok(())
 }
@@ -482,42 +430,21 @@ mod tests {
             (b"{\"id\":1,\"text\":\"\xff\"}", ProblemKind::NotUtf8),
             (b"{\"id\":1,\"text\":\"x\"", ProblemKind::InvalidJson),
             (b"[1,2]", ProblemKind::InvalidJson),
-            (
-                b"{\"id\":1,\"text\":\"x\"} trailing",
-                ProblemKind::InvalidJson,
-            ),
-            (
-                b"{\"id\":1,\"id\":2,\"text\":\"x\"}",
-                ProblemKind::InvalidJson,
-            ),
+            (b"{\"id\":1,\"text\":\"x\"} trailing", ProblemKind::InvalidJson),
+            (b"{\"id\":1,\"id\":2,\"text\":\"x\"}", ProblemKind::InvalidJson),
             (b"{\"text\":\"x\"}", ProblemKind::MissingId),
             (b"{\"id\":\"  \",\"text\":\"x\"}", ProblemKind::MissingId),
             (b"{\"id\":1.5,\"text\":\"x\"}", ProblemKind::BadField),
             (b"{\"id\":1}", ProblemKind::MissingText),
             (b"{\"id\":1,\"text\":null}", ProblemKind::MissingText),
             (b"{\"id\":1,\"text\":[\"x\"]}", ProblemKind::BadField),
-            (
-                b"{\"id\":1,\"text\":\"x\",\"title\":5}",
-                ProblemKind::BadField,
-            ),
-            (
-                b"{\"id\":1,\"text\":\"x\",\"published\":\"27/02/2022\"}",
-                ProblemKind::BadDate,
-            ),
-            (
-                b"{\"id\":1,\"text\":\"x\",\"published\":1645947000}",
-                ProblemKind::BadDate,
-            ),
+            (b"{\"id\":1,\"text\":\"x\",\"title\":5}", ProblemKind::BadField),
+            (b"{\"id\":1,\"text\":\"x\",\"published\":\"27/02/2022\"}", ProblemKind::BadDate),
+            (b"{\"id\":1,\"text\":\"x\",\"published\":1645947000}", ProblemKind::BadDate),
         ];
         for (bytes, kind) in cases {
             let err = parse_json(bytes, &FieldMap::default()).unwrap_err();
-            assert_eq!(
-                err.0,
-                *kind,
-                "{:?}: {}",
-                String::from_utf8_lossy(bytes),
-                err.1
-            );
+            assert_eq!(err.0, *kind, "{:?}: {}", String::from_utf8_lossy(bytes), err.1);
         }
     }
 
@@ -545,10 +472,7 @@ mod tests {
         fields.insert("id".into(), "000".into());
         fields.insert("source".into(), "Enab Baladi".into());
         fields.insert("published".into(), "2022-02-27".into());
-        let m = ManifestEntry {
-            location: "manifest.jsonl:1".into(),
-            fields,
-        };
+        let m = ManifestEntry { location: "manifest.jsonl:1".into(), fields };
         let a = parse_text("t\nx".as_bytes(), "000_abc", Some(&m)).unwrap();
         assert_eq!(a.id.as_str(), "000");
         assert_eq!(a.source.as_deref(), Some("Enab Baladi"));

@@ -36,10 +36,7 @@ pub struct StreamOptions {
 
 impl Default for StreamOptions {
     fn default() -> Self {
-        Self {
-            chunk_bytes: 8 << 20,
-            tolerate_truncation: false,
-        }
+        Self { chunk_bytes: 8 << 20, tolerate_truncation: false }
     }
 }
 
@@ -47,7 +44,8 @@ impl Default for StreamOptions {
 #[derive(Debug, Clone, Copy)]
 pub struct Span {
     start: u32,
-    len: u32,
+    /// Length of the record in bytes.
+    pub len: u32,
     /// 1-based line number (1 for a `.txt` article).
     pub line: u64,
     /// Byte offset of the record in the file's decompressed content.
@@ -59,19 +57,65 @@ pub struct Span {
 pub struct Chunk {
     /// The file they come from.
     pub file: FileIdx,
-    data: Vec<u8>,
+    data: Data,
     /// Non-blank records, in order.
     pub spans: Vec<Span>,
     /// Ordinal of the first record of this chunk among all records.
     pub first_ordinal: u64,
 }
 
+/// Where a chunk's bytes live.
+#[derive(Debug)]
+enum Data {
+    /// Read (and decompressed) into memory.
+    Owned(Vec<u8>),
+    /// A range of a memory-mapped uncompressed file.
+    Mapped { map: Arc<memmap2::Mmap>, start: usize, end: usize },
+}
+
 impl Chunk {
+    fn data(&self) -> &[u8] {
+        match &self.data {
+            Data::Owned(v) => v,
+            Data::Mapped { map, start, end } => &map[*start..*end],
+        }
+    }
+
     /// The bytes of record `i` (without its line terminator).
     pub fn bytes(&self, i: usize) -> &[u8] {
         let s = &self.spans[i];
-        &self.data[s.start as usize..(s.start + s.len) as usize]
+        &self.data()[s.start as usize..(s.start + s.len) as usize]
     }
+}
+
+impl Drop for Chunk {
+    /// A processed chunk of a mapped file gives its pages back, so that the
+    /// resident memory of a pass stays bounded whatever the file size.
+    fn drop(&mut self) {
+        if let Data::Mapped { map, start, end } = &self.data {
+            let page = page_size();
+            let from = start.div_ceil(page) * page;
+            let to = end / page * page;
+            if to > from {
+                // SAFETY: the mapping is a read-only shared mapping of a file,
+                // and no slice of this range outlives the chunk (records are
+                // only borrowed while the chunk is alive; neighbouring chunks
+                // own the partial pages at the edges, which are left alone).
+                // MADV_DONTNEED only drops this process's page-table entries;
+                // a later read would fault the same file contents back in.
+                let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, from, to - from) };
+            }
+        }
+    }
+}
+
+fn page_size() -> usize {
+    static PAGE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *PAGE.get_or_init(|| {
+        // SAFETY: sysconf has no preconditions.
+        let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        if n > 0 { n as usize } else { 4096 }
+    })
 }
 
 /// One record as handed to a mapping function.
@@ -93,10 +137,7 @@ impl RecordRef<'_> {
     /// Where the record is, for messages.
     pub fn location(&self) -> Location {
         let line = matches!(self.file.kind, FileKind::JsonLines).then_some(self.line);
-        Location {
-            file: self.file.display.clone(),
-            line,
-        }
+        Location { file: self.file.display.clone(), line }
     }
 }
 
@@ -121,7 +162,8 @@ enum Msg {
 }
 
 /// Maps every record with `map` (in parallel) and gives each chunk's results,
-/// in input order, to `sink`.
+/// in input order, to `sink`. The sink of one chunk runs while the next chunk
+/// is being mapped, so a sequential sink does not leave the workers idle.
 pub fn par_map<R, M, S>(
     inputs: &Inputs,
     options: &StreamOptions,
@@ -132,37 +174,47 @@ pub fn par_map<R, M, S>(
 where
     R: Send,
     M: Fn(RecordRef<'_>) -> R + Sync,
-    S: FnMut(&Chunk, Vec<R>) -> Result<()>,
+    S: FnMut(&Chunk, Vec<R>) -> Result<()> + Send,
 {
     let files = inputs.files();
     let mut report = StreamReport::default();
+    let map_chunk = |chunk: &Chunk| -> Vec<R> {
+        let file = &files[chunk.file.0 as usize];
+        (0..chunk.spans.len())
+            .into_par_iter()
+            .map(|i| {
+                let s = &chunk.spans[i];
+                map(RecordRef {
+                    file,
+                    file_idx: chunk.file,
+                    line: s.line,
+                    ordinal: chunk.first_ordinal + i as u64,
+                    bytes: chunk.bytes(i),
+                })
+            })
+            .collect()
+    };
+    let flush = |pending: Option<(Chunk, Vec<R>)>, sink: &mut S| match pending {
+        Some((chunk, results)) => sink(&chunk, results),
+        None => Ok(()),
+    };
     std::thread::scope(|scope| -> Result<()> {
         let (tx, rx) = mpsc::sync_channel::<Msg>(2);
         let reader = scope.spawn(move || read_all(files, options, progress, &tx));
         let mut outcome = Ok(());
+        let mut pending: Option<(Chunk, Vec<R>)> = None;
         for msg in rx.iter() {
             match msg {
                 Msg::Chunk(chunk) => {
-                    let file = &files[chunk.file.0 as usize];
-                    let results: Vec<R> = (0..chunk.spans.len())
-                        .into_par_iter()
-                        .map(|i| {
-                            let s = &chunk.spans[i];
-                            map(RecordRef {
-                                file,
-                                file_idx: chunk.file,
-                                line: s.line,
-                                ordinal: chunk.first_ordinal + i as u64,
-                                bytes: chunk.bytes(i),
-                            })
-                        })
-                        .collect();
                     report.records += chunk.spans.len() as u64;
-                    report.bytes += chunk.data.len() as u64;
-                    if let Err(e) = sink(&chunk, results) {
+                    report.bytes += chunk.data().len() as u64;
+                    let previous = pending.take();
+                    let (results, sunk) = rayon::join(|| map_chunk(&chunk), || flush(previous, &mut sink));
+                    if let Err(e) = sunk {
                         outcome = Err(e);
                         break;
                     }
+                    pending = Some((chunk, results));
                 }
                 Msg::Truncated(p) => report.truncated.push(p),
                 Msg::Empty(name) => report.empty_files.push(name),
@@ -171,6 +223,9 @@ where
                     break;
                 }
             }
+        }
+        if outcome.is_ok() {
+            outcome = flush(pending.take(), &mut sink);
         }
         // Dropping the receiver stops the reader at its next send.
         drop(rx);
@@ -181,12 +236,7 @@ where
     Ok(report)
 }
 
-fn read_all(
-    files: &[InputFile],
-    options: &StreamOptions,
-    progress: &dyn Progress,
-    tx: &mpsc::SyncSender<Msg>,
-) {
+fn read_all(files: &[InputFile], options: &StreamOptions, progress: &dyn Progress, tx: &mpsc::SyncSender<Msg>) {
     let total: u64 = files.iter().map(|f| f.size).sum();
     progress.begin("read", Some(total));
     let mut ordinal = 0u64;
@@ -194,9 +244,11 @@ fn read_all(
         let idx = FileIdx(i as u32);
         let counter = Arc::new(AtomicU64::new(0));
         let result = match &file.kind {
-            FileKind::JsonLines => {
-                read_lines(file, idx, options, &counter, &mut ordinal, progress, tx)
-            }
+            FileKind::JsonLines => match decode::sniff(&file.path) {
+                Ok(Compression::None) if file.size > 0 => read_mapped(file, idx, options, &mut ordinal, progress, tx),
+                Ok(_) => read_lines(file, idx, options, &counter, &mut ordinal, progress, tx),
+                Err(e) => Err(e),
+            },
             FileKind::Text { .. } => read_whole(file, idx, &counter, &mut ordinal, tx),
         };
         match result {
@@ -224,19 +276,12 @@ fn read_whole(
 ) -> Result<bool> {
     let (mut reader, _) = decode::open(&file.path, counter.clone())?;
     let mut data = Vec::new();
-    reader
-        .read_to_end(&mut data)
-        .map_err(|e| Error::io(&file.path, e))?;
+    reader.read_to_end(&mut data).map_err(|e| Error::io(&file.path, e))?;
     let len = u32::try_from(data.len()).map_err(|_| too_long(file, 1))?;
     let chunk = Chunk {
         file: idx,
-        data,
-        spans: vec![Span {
-            start: 0,
-            len,
-            line: 1,
-            offset: 0,
-        }],
+        data: Data::Owned(data),
+        spans: vec![Span { start: 0, len, line: 1, offset: 0 }],
         first_ordinal: *ordinal,
     };
     *ordinal += 1;
@@ -245,10 +290,7 @@ fn read_whole(
 
 fn too_long(file: &InputFile, line: u64) -> Error {
     Error::Input(Problem {
-        location: Location {
-            file: file.display.clone(),
-            line: Some(line),
-        },
+        location: Location { file: file.display.clone(), line: Some(line) },
         kind: ProblemKind::BadField,
         reason: "record longer than 4 GiB".into(),
     })
@@ -306,34 +348,24 @@ fn read_lines(
             None if eof => 0,
             None => continue, // a line longer than the chunk: read more
         };
-        let cut = if eof && truncation.is_none() {
-            buf.len()
-        } else {
-            cut
-        };
+        let cut = if eof && truncation.is_none() { buf.len() } else { cut };
         let rest = buf.split_off(cut);
         let data = std::mem::replace(&mut buf, rest);
-        let chunk = make_chunk(file, idx, data, &mut line, &mut offset, ordinal)?;
+        let chunk = make_chunk(file, idx, Data::Owned(data), &mut line, &mut offset, ordinal)?;
         records += chunk.spans.len() as u64;
         if !chunk.spans.is_empty() && tx.send(Msg::Chunk(chunk)).is_err() {
             return Ok(false);
         }
         if let Some(e) = truncation {
             let problem = Problem {
-                location: Location {
-                    file: file.display.clone(),
-                    line: Some(line),
-                },
+                location: Location { file: file.display.clone(), line: Some(line) },
                 kind: ProblemKind::Truncated,
                 reason: format!(
                     "the compressed data ends early or is damaged ({e}); {records} complete records before line {line} were read, the rest of the file is lost"
                 ),
             };
-            let msg = if options.tolerate_truncation {
-                Msg::Truncated(problem)
-            } else {
-                Msg::Failed(Error::Input(problem))
-            };
+            let msg =
+                if options.tolerate_truncation { Msg::Truncated(problem) } else { Msg::Failed(Error::Input(problem)) };
             return Ok(tx.send(msg).is_ok() && options.tolerate_truncation);
         }
         if eof {
@@ -345,6 +377,53 @@ fn read_lines(
     }
 }
 
+/// Reads an uncompressed JSON Lines file through a memory map: the reader
+/// only finds line boundaries; workers parse straight from the page cache.
+/// Returns false when the receiver has gone away.
+fn read_mapped(
+    file: &InputFile,
+    idx: FileIdx,
+    options: &StreamOptions,
+    ordinal: &mut u64,
+    progress: &dyn Progress,
+    tx: &mpsc::SyncSender<Msg>,
+) -> Result<bool> {
+    let handle = std::fs::File::open(&file.path).map_err(|e| Error::io(&file.path, e))?;
+    // SAFETY: the map is read-only. Its contents may change only if another
+    // process modifies the file during the run, which riwaya documents as
+    // unsupported (as ripgrep does for its memory maps).
+    let map = unsafe { memmap2::Mmap::map(&handle) }.map_err(|e| Error::io(&file.path, e))?;
+    let _ = map.advise(memmap2::Advice::Sequential);
+    let map = Arc::new(map);
+    let (mut line, mut offset, mut records) = (1u64, 0u64, 0u64);
+    let mut start = 0usize;
+    while start < map.len() {
+        let target = (start + options.chunk_bytes).min(map.len());
+        // End the chunk after the last line break before the target, or after
+        // the first one beyond it for a line longer than a chunk.
+        let end = if target == map.len() {
+            map.len()
+        } else {
+            match memchr::memrchr(b'\n', &map[start..target]) {
+                Some(p) => start + p + 1,
+                None => memchr::memchr(b'\n', &map[target..]).map_or(map.len(), |p| target + p + 1),
+            }
+        };
+        let data = Data::Mapped { map: Arc::clone(&map), start, end };
+        let chunk = make_chunk(file, idx, data, &mut line, &mut offset, ordinal)?;
+        records += chunk.spans.len() as u64;
+        progress.advance((end - start) as u64);
+        if !chunk.spans.is_empty() && tx.send(Msg::Chunk(chunk)).is_err() {
+            return Ok(false);
+        }
+        start = end;
+    }
+    if records == 0 {
+        return Ok(tx.send(Msg::Empty(file.display.clone())).is_ok());
+    }
+    Ok(true)
+}
+
 fn memchr_last(buf: &[u8]) -> Option<usize> {
     memchr::memrchr(b'\n', buf)
 }
@@ -354,49 +433,34 @@ fn memchr_last(buf: &[u8]) -> Option<usize> {
 fn make_chunk(
     file: &InputFile,
     idx: FileIdx,
-    data: Vec<u8>,
+    data: Data,
     line: &mut u64,
     offset: &mut u64,
     ordinal: &mut u64,
 ) -> Result<Chunk> {
-    let first_ordinal = *ordinal;
+    let mut chunk = Chunk { file: idx, data, spans: Vec::new(), first_ordinal: *ordinal };
+    let data = chunk.data();
+    if u32::try_from(data.len()).is_err() {
+        return Err(too_long(file, *line));
+    }
     let mut spans = Vec::new();
     // A byte-order mark is not part of the first record. The first chunk
     // always holds the whole first line, so the mark is whole too.
-    let mut start = if *offset == 0 && data.starts_with(b"\xEF\xBB\xBF") {
-        3
-    } else {
-        0
-    };
+    let mut start = if *offset == 0 && data.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
     while start < data.len() {
-        let end = data[start..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(data.len(), |p| start + p);
+        let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |p| start + p);
         let bytes = &data[start..end];
         if !bytes.iter().all(u8::is_ascii_whitespace) {
             let len = u32::try_from(bytes.len()).map_err(|_| too_long(file, *line))?;
-            spans.push(Span {
-                start: start as u32,
-                len,
-                line: *line,
-                offset: *offset + start as u64,
-            });
+            spans.push(Span { start: start as u32, len, line: *line, offset: *offset + start as u64 });
             *ordinal += 1;
         }
         *line += 1;
         start = end + 1;
     }
     *offset += data.len() as u64;
-    if u32::try_from(data.len()).is_err() {
-        return Err(too_long(file, *line));
-    }
-    Ok(Chunk {
-        file: idx,
-        data,
-        spans,
-        first_ordinal,
-    })
+    chunk.spans = spans;
+    Ok(chunk)
 }
 
 #[cfg(test)]
@@ -410,10 +474,7 @@ mod tests {
 
     fn collect(inputs: &Inputs, chunk_bytes: usize) -> Result<(Seen, StreamReport)> {
         let mut out = Vec::new();
-        let options = StreamOptions {
-            chunk_bytes,
-            tolerate_truncation: true,
-        };
+        let options = StreamOptions { chunk_bytes, tolerate_truncation: true };
         let report = par_map(
             inputs,
             &options,
@@ -438,17 +499,10 @@ mod tests {
         let inputs = Inputs::open(&[p]).unwrap();
         for chunk in [1, 3, 7, 64, 1 << 20] {
             let (recs, report) = collect(&inputs, chunk).unwrap();
-            let got: Vec<(u64, u64, u64, &[u8])> = recs
-                .iter()
-                .map(|(o, l, off, b)| (*o, *l, *off, &b[..]))
-                .collect();
+            let got: Vec<(u64, u64, u64, &[u8])> = recs.iter().map(|(o, l, off, b)| (*o, *l, *off, &b[..])).collect();
             assert_eq!(
                 got,
-                [
-                    (0, 1, 3, &b"{\"a\":1}"[..]),
-                    (1, 4, 16, &b"{\"b\":2}\r"[..]),
-                    (2, 5, 25, &b"{\"c\":3}"[..])
-                ],
+                [(0, 1, 3, &b"{\"a\":1}"[..]), (1, 4, 16, &b"{\"b\":2}\r"[..]), (2, 5, 25, &b"{\"c\":3}"[..])],
                 "chunk size {chunk}"
             );
             assert_eq!(report.records, 3);
@@ -458,9 +512,7 @@ mod tests {
     #[test]
     fn compressed_files_and_truncation() {
         let dir = tempfile::tempdir().unwrap();
-        let lines: String = (0..20000)
-            .map(|i| format!("{{\"id\":{i},\"text\":\"نص رقم {i}\"}}\n"))
-            .collect();
+        let lines: String = (0..20000).map(|i| format!("{{\"id\":{i},\"text\":\"نص رقم {i}\"}}\n")).collect();
         let gz = dir.path().join("a.jsonl.gz");
         let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         enc.write_all(lines.as_bytes()).unwrap();
@@ -488,10 +540,7 @@ mod tests {
             assert!(p.location.line.unwrap() > 1, "{p}");
         }
         // Without tolerance, the first truncation stops the pass.
-        let strict = StreamOptions {
-            chunk_bytes: 4096,
-            tolerate_truncation: false,
-        };
+        let strict = StreamOptions { chunk_bytes: 4096, tolerate_truncation: false };
         let e = par_map(&inputs, &strict, &NoProgress, |_| (), |_, _| Ok(())).unwrap_err();
         assert!(e.to_string().contains("ends early"), "{e}");
     }

@@ -90,10 +90,7 @@ impl MinHasher {
     /// # Panics
     /// If `k` is 0 or above 4096 (the command line validates this first).
     pub fn new(variant: Variant, k: usize, seed: u64) -> Self {
-        assert!(
-            (1..=4096).contains(&k),
-            "number of hashes must be 1 to 4096"
-        );
+        assert!((1..=4096).contains(&k), "number of hashes must be 1 to 4096");
         let mut g = SplitMix64::new(seed);
         let seed = g.next();
         Self {
@@ -124,13 +121,9 @@ impl MinHasher {
             return;
         }
         match self.variant {
-            Variant::Classic => {
-                classic::sketch(self.classic.as_ref().expect("params"), shingles, out)
-            }
+            Variant::Classic => classic::sketch(self.classic.as_ref().expect("params"), shingles, out),
             Variant::Oph => oph::sketch(self.oph.as_ref().expect("params"), shingles, out),
-            Variant::SuperMinHash => {
-                superminhash::sketch(self.seed, shingles, out, &mut scratch.super_state)
-            }
+            Variant::SuperMinHash => superminhash::sketch(self.seed, shingles, out, &mut scratch.super_state),
         }
     }
 }
@@ -170,10 +163,7 @@ mod tests {
             b.reverse();
             b.extend_from_slice(&a[..50]); // repeats change nothing
             assert_eq!(sketch(v, 128, &a), sketch(v, 128, &b), "{v}");
-            assert_eq!(
-                estimate_jaccard(&sketch(v, 128, &a), &sketch(v, 128, &b)),
-                1.0
-            );
+            assert_eq!(estimate_jaccard(&sketch(v, 128, &a), &sketch(v, 128, &b)), 1.0);
         }
     }
 
@@ -209,10 +199,7 @@ mod tests {
                 }
                 let mean = sum / trials as f64;
                 // Standard error of the mean is below 0.004 here.
-                assert!(
-                    (mean - truth).abs() < 0.02,
-                    "{v}: J={truth:.3} mean estimate {mean:.3}"
-                );
+                assert!((mean - truth).abs() < 0.02, "{v}: J={truth:.3} mean estimate {mean:.3}");
             }
         }
     }

@@ -31,8 +31,10 @@
 //! ## Idempotence
 //! Deleting a character after NFKC can, in contrived input, put two
 //! characters side by side that NFKC would compose (a Hangul L jamo, a
-//! tatweel, a V jamo). When a pass met unstable characters and its output is
-//! not NFKC, the pass runs again on its own output until it is, so
+//! tatweel, a V jamo). Only an unstable character can be the second half of
+//! such a pair, so a pass is *risky* when an unstable character is output
+//! right after a deleted one; then, if the output is not NFKC, the pass runs
+//! again on its own output until it is, so
 //! `canonical(canonical(x)) == canonical(x)` for every input (a proptest
 //! checks this).
 //!
@@ -42,6 +44,7 @@
 //! into the text the user gave. Characters produced by NFKC from an unstable
 //! segment all point at the segment's start.
 
+use super::l2::{TokenBuilder, for_each_token};
 use std::sync::OnceLock;
 use unicode_normalization::char::canonical_combining_class;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc, is_nfkc_quick};
@@ -65,11 +68,7 @@ impl Canonical {
         }
         let from = self.offsets[start] as usize;
         let last = self.offsets[end - 1];
-        let to = self.offsets[end..]
-            .iter()
-            .find(|&&o| o > last)
-            .map(|&o| o as usize)
-            .unwrap_or(original_len);
+        let to = self.offsets[end..].iter().find(|&&o| o > last).map(|&o| o as usize).unwrap_or(original_len);
         (from, to)
     }
 }
@@ -83,9 +82,7 @@ pub fn canonical(text: &str) -> String {
 
 /// The L1 form of `text` into `out` (cleared first), reusing its buffer.
 pub fn canonical_into(text: &str, out: &mut String) {
-    let mut sink = TextSink {
-        text: std::mem::take(out),
-    };
+    let mut sink = TextSink { text: std::mem::take(out) };
     sink.text.clear();
     run(text, &mut sink);
     *out = sink.text;
@@ -96,13 +93,10 @@ pub fn canonical_into(text: &str, out: &mut String) {
 pub fn canonical_with_offsets(text: &str) -> Canonical {
     let mut sink = MapSink::default();
     run(text, &mut sink);
-    Canonical {
-        text: sink.text,
-        offsets: sink.offsets,
-    }
+    Canonical { text: sink.text, offsets: sink.offsets }
 }
 
-fn run<S: Sink>(text: &str, sink: &mut S) {
+fn run<S: TextualSink>(text: &str, sink: &mut S) {
     let risky = pass(text.char_indices().map(|(o, c)| (c, o as u32)), sink);
     if !risky || is_nfkc(sink.text()) {
         return;
@@ -149,15 +143,22 @@ fn compute_class(c: char) -> u8 {
 }
 
 #[inline]
-fn class(c: char) -> u8 {
+fn class_in(table: &[u8], c: char) -> u8 {
     let cp = c as u32;
     if cp < 0x80 {
         STABLE_STARTER
     } else if cp <= 0xFFFF {
-        class_table()[cp as usize]
+        table[cp as usize]
     } else {
         compute_class(c)
     }
+}
+
+/// True when NFKC leaves `c` alone in any context (combining class 0 and
+/// quick-check "yes").
+#[inline]
+pub(crate) fn is_stable_starter(c: char) -> bool {
+    (c as u32) < 0x80 || class_in(class_table(), c) == STABLE_STARTER
 }
 
 // ---------------------------------------------------------------------------
@@ -167,12 +168,17 @@ trait Sink {
     fn push(&mut self, c: char, orig: u32);
     fn last(&self) -> Option<char>;
     fn pop(&mut self);
+    /// The end of the text; `saw_separator` tells whether ٫ or ٬ occurred,
+    /// for the between-digits part of rule 4.
+    fn finish(&mut self, saw_separator: bool);
+}
+
+/// A sink that holds the L1 text itself.
+trait TextualSink: Sink {
     fn text(&self) -> &str;
     /// Remove the content as (char, original offset) pairs, leaving the sink
     /// empty.
     fn take_pairs(&mut self) -> Vec<(char, u32)>;
-    /// Apply the between-digits rule for ٫ and ٬ (rule 4).
-    fn fix_digit_separators(&mut self);
 }
 
 #[derive(Default)]
@@ -193,24 +199,22 @@ impl Sink for TextSink {
     fn pop(&mut self) {
         self.text.pop();
     }
+    fn finish(&mut self, saw_separator: bool) {
+        if saw_separator {
+            let chars: Vec<char> = self.text.chars().collect();
+            self.text = apply_digit_separators(&chars).into_iter().map(|(c, _)| c).collect();
+        }
+    }
+}
+
+impl TextualSink for TextSink {
     fn text(&self) -> &str {
         &self.text
     }
     fn take_pairs(&mut self) -> Vec<(char, u32)> {
-        let pairs = self
-            .text
-            .char_indices()
-            .map(|(o, c)| (c, o as u32))
-            .collect();
+        let pairs = self.text.char_indices().map(|(o, c)| (c, o as u32)).collect();
         self.text.clear();
         pairs
-    }
-    fn fix_digit_separators(&mut self) {
-        let chars: Vec<char> = self.text.chars().collect();
-        self.text = apply_digit_separators(&chars)
-            .into_iter()
-            .map(|(c, _)| c)
-            .collect();
     }
 }
 
@@ -235,20 +239,10 @@ impl Sink for MapSink {
         self.text.pop();
         self.offsets.pop();
     }
-    fn text(&self) -> &str {
-        &self.text
-    }
-    fn take_pairs(&mut self) -> Vec<(char, u32)> {
-        let pairs = self
-            .text
-            .chars()
-            .zip(self.offsets.iter().copied())
-            .collect();
-        self.text.clear();
-        self.offsets.clear();
-        pairs
-    }
-    fn fix_digit_separators(&mut self) {
+    fn finish(&mut self, saw_separator: bool) {
+        if !saw_separator {
+            return;
+        }
         let chars: Vec<char> = self.text.chars().collect();
         let kept = apply_digit_separators(&chars);
         let mut text = String::with_capacity(self.text.len());
@@ -259,6 +253,82 @@ impl Sink for MapSink {
         }
         self.text = text;
         self.offsets = offsets;
+    }
+}
+
+impl TextualSink for MapSink {
+    fn text(&self) -> &str {
+        &self.text
+    }
+    fn take_pairs(&mut self) -> Vec<(char, u32)> {
+        let pairs = self.text.chars().zip(self.offsets.iter().copied()).collect();
+        self.text.clear();
+        self.offsets.clear();
+        pairs
+    }
+}
+
+/// A sink that turns L1 characters straight into L2 tokens, for the hot path
+/// of shingling; it never holds the L1 text.
+struct TokenSink<'b, F: FnMut(&str)> {
+    builder: &'b mut TokenBuilder,
+    f: F,
+    last: Option<char>,
+    /// A ٬ that followed a digit: dropped if a digit follows (rule 4),
+    /// otherwise it ends the token.
+    held_separator: bool,
+}
+
+impl<F: FnMut(&str)> Sink for TokenSink<'_, F> {
+    #[inline]
+    fn push(&mut self, c: char, _orig: u32) {
+        if std::mem::take(&mut self.held_separator) && !c.is_ascii_digit() {
+            self.builder.end(&mut self.f);
+        }
+        if c == '\u{066C}' && self.last.is_some_and(|l| l.is_ascii_digit()) {
+            self.held_separator = true;
+        } else {
+            self.builder.push(c, &mut self.f);
+        }
+        self.last = Some(c);
+    }
+    #[inline]
+    fn last(&self) -> Option<char> {
+        self.last
+    }
+    #[inline]
+    fn pop(&mut self) {
+        // Only spaces are popped, and they end tokens anyway.
+    }
+    fn finish(&mut self, _saw_separator: bool) {
+        self.held_separator = false;
+        self.builder.end(&mut self.f);
+    }
+}
+
+/// Calls `f` with the L2 tokens of raw `text`, exactly as
+/// `for_each_token(&canonical(text), ..)` would, in one pass without
+/// building the L1 text. In the rare case where one pass is not enough for
+/// L1, `reset` is called and the tokens are produced again the slow way: the
+/// caller drops what it received before the reset.
+pub fn for_each_matching_token(
+    text: &str,
+    builder: &mut TokenBuilder,
+    l1: &mut String,
+    mut f: impl FnMut(&str),
+    mut reset: impl FnMut(),
+) {
+    if super::fast::tokens(text, l1, &mut f) {
+        return;
+    }
+    reset();
+    builder.end(&mut |_| {});
+    let mut sink = TokenSink { builder, f: &mut f, last: None, held_separator: false };
+    let risky = pass(text.char_indices().map(|(o, c)| (c, o as u32)), &mut sink);
+    if risky {
+        reset();
+        canonical_into(text, l1);
+        for_each_token(l1, builder, f);
     }
 }
 
@@ -286,27 +356,23 @@ fn apply_digit_separators(chars: &[char]) -> Vec<(char, usize)> {
 // One pass: NFKC on unstable segments, then the character rules.
 
 /// Runs one pass from `input` into `sink` (which must be empty). Returns true
-/// when unstable characters were met.
+/// when the output might not be NFKC: an unstable character came right after
+/// a deleted one, so the deletion may have made two characters composable.
 fn pass<S: Sink>(input: impl Iterator<Item = (char, u32)>, sink: &mut S) -> bool {
-    let mut rules = Rules {
-        sink,
-        pending_cr: false,
-        saw_separator: false,
-        dropped: false,
-    };
-    let mut met_unstable = false;
+    let mut rules = Rules { sink, pending_cr: false, saw_separator: false, after_drop: false, risky: false };
     // The last stable starter, held back in case an unstable character that
     // composes with it follows.
     let mut held: Option<(char, u32)> = None;
     let mut segment = String::new();
     let mut segment_start = 0u32;
     let mut in_segment = false;
+    let table = class_table();
     for (c, o) in input {
-        match class(c) {
+        match class_in(table, c) {
             STABLE_STARTER => {
                 if in_segment {
                     for n in segment.chars().nfkc() {
-                        rules.emit(n, segment_start);
+                        rules.emit_composed(n, segment_start);
                     }
                     in_segment = false;
                 } else if let Some((hc, ho)) = held {
@@ -316,7 +382,6 @@ fn pass<S: Sink>(input: impl Iterator<Item = (char, u32)>, sink: &mut S) -> bool
             }
             TRANSPARENT => {}
             _ => {
-                met_unstable = true;
                 if !in_segment {
                     in_segment = true;
                     segment.clear();
@@ -334,13 +399,13 @@ fn pass<S: Sink>(input: impl Iterator<Item = (char, u32)>, sink: &mut S) -> bool
     }
     if in_segment {
         for n in segment.chars().nfkc() {
-            rules.emit(n, segment_start);
+            rules.emit_composed(n, segment_start);
         }
     } else if let Some((hc, ho)) = held {
         rules.emit(hc, ho);
     }
     rules.finish();
-    met_unstable && rules.dropped
+    rules.risky
 }
 
 /// Rules 2 to 6, applied to NFKC output one character at a time.
@@ -348,10 +413,14 @@ struct Rules<'s, S: Sink> {
     sink: &'s mut S,
     pending_cr: bool,
     saw_separator: bool,
-    dropped: bool,
+    /// The last character handled was deleted.
+    after_drop: bool,
+    /// An unstable character was output right after a deletion: the output
+    /// may not be NFKC (see the module docs).
+    risky: bool,
 }
 
-enum Out {
+pub(crate) enum Out {
     Drop,
     Space,
     Newline,
@@ -359,7 +428,7 @@ enum Out {
 }
 
 #[inline]
-fn map_char(c: char) -> Out {
+pub(crate) fn map_char(c: char) -> Out {
     match c {
         // Rule 2: deletions.
         '\u{0640}'
@@ -376,14 +445,9 @@ fn map_char(c: char) -> Out {
         | '\u{00AD}'
         | '\u{2060}' => Out::Drop,
         // Rule 3: spaces and line breaks.
-        ' '
-        | '\t'
-        | '\u{000B}'
-        | '\u{000C}'
-        | '\u{00A0}'
-        | '\u{2000}'..='\u{200A}'
-        | '\u{202F}'
-        | '\u{3000}' => Out::Space,
+        ' ' | '\t' | '\u{000B}' | '\u{000C}' | '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{3000}' => {
+            Out::Space
+        }
         '\n' | '\u{0085}' | '\u{2028}' | '\u{2029}' => Out::Newline,
         c if c.is_control() => Out::Space,
         // Rule 4: digits.
@@ -417,15 +481,26 @@ impl<S: Sink> Rules<'_, S> {
             && !self.pending_cr
         {
             self.sink.push(c, orig);
+            self.after_drop = false;
             return;
         }
         self.emit_slow(c, orig);
+    }
+
+    /// Emits a character produced by NFKC from an unstable segment.
+    #[inline]
+    fn emit_composed(&mut self, c: char, orig: u32) {
+        if self.after_drop && !is_stable_starter(c) {
+            self.risky = true;
+        }
+        self.emit(c, orig);
     }
 
     fn emit_slow(&mut self, c: char, orig: u32) {
         if c == '\r' {
             self.newline(orig);
             self.pending_cr = true;
+            self.after_drop = false;
             return;
         }
         let after_cr = std::mem::replace(&mut self.pending_cr, false);
@@ -433,7 +508,10 @@ impl<S: Sink> Rules<'_, S> {
             return; // the \n of \r\n
         }
         match map_char(c) {
-            Out::Drop => self.dropped = true,
+            Out::Drop => {
+                self.after_drop = true;
+                return;
+            }
             Out::Space => match self.sink.last() {
                 None | Some(' ') | Some('\n') => {}
                 _ => self.sink.push(' ', orig),
@@ -446,6 +524,7 @@ impl<S: Sink> Rules<'_, S> {
                 self.sink.push(m, orig);
             }
         }
+        self.after_drop = false;
     }
 
     fn newline(&mut self, orig: u32) {
@@ -459,9 +538,7 @@ impl<S: Sink> Rules<'_, S> {
         if self.sink.last() == Some(' ') {
             self.sink.pop();
         }
-        if self.saw_separator {
-            self.sink.fix_digit_separators();
-        }
+        self.sink.finish(self.saw_separator);
     }
 }
 
@@ -473,21 +550,9 @@ mod tests {
     const RULES: &[(&str, &str, &str)] = &[
         ("nfkc composes hamza", "\u{0627}\u{0654}", "\u{0623}"),
         ("nfkc composes madda", "\u{0627}\u{0653}", "\u{0622}"),
-        (
-            "nfkc folds lam-alef ligature",
-            "\u{FEFB}",
-            "\u{0644}\u{0627}",
-        ),
-        (
-            "nfkc folds lam-alef-hamza ligature",
-            "\u{FEF9}",
-            "\u{0644}\u{0625}",
-        ),
-        (
-            "nfkc folds presentation forms",
-            "\u{FEB3}\u{FEE0}\u{FE8E}\u{FEE1}",
-            "سلام",
-        ),
+        ("nfkc folds lam-alef ligature", "\u{FEFB}", "\u{0644}\u{0627}"),
+        ("nfkc folds lam-alef-hamza ligature", "\u{FEF9}", "\u{0644}\u{0625}"),
+        ("nfkc folds presentation forms", "\u{FEB3}\u{FEE0}\u{FE8E}\u{FEE1}", "سلام"),
         ("nfkc folds allah ligature", "\u{FDF2}", "الله"),
         ("tatweel", "مـــرحبا", "مرحبا"),
         ("harakat", "مَرْحَبًا", "مرحبا"),
@@ -497,21 +562,9 @@ mod tests {
         ("small high marks", "ر\u{06D6}ب", "رب"),
         ("extended marks", "ب\u{08F0}ت", "بت"),
         ("zero width chars", "علي\u{200C}مملوك\u{200D}", "عليمملوك"),
-        (
-            "bidi controls",
-            "\u{202B}نص\u{202C} \u{2067}x\u{2069}\u{061C}",
-            "نص x",
-        ),
-        (
-            "bom soft hyphen word joiner",
-            "\u{FEFF}a\u{00AD}b\u{2060}c",
-            "abc",
-        ),
-        (
-            "nbsp and thin spaces",
-            "a\u{00A0}b\u{2009}c\u{202F}d\u{3000}e",
-            "a b c d e",
-        ),
+        ("bidi controls", "\u{202B}نص\u{202C} \u{2067}x\u{2069}\u{061C}", "نص x"),
+        ("bom soft hyphen word joiner", "\u{FEFF}a\u{00AD}b\u{2060}c", "abc"),
+        ("nbsp and thin spaces", "a\u{00A0}b\u{2009}c\u{202F}d\u{3000}e", "a b c d e"),
         ("tabs and runs", "a\t\t  b", "a b"),
         ("line breaks", "a \r\nb\rc\u{2028}d", "a\nb\nc\nd"),
         ("trailing space", "  a  ", "a"),
@@ -523,18 +576,10 @@ mod tests {
         ("thousands separator between digits", "١٬٠٠٠", "1000"),
         ("thousands separator elsewhere", "٬١", "٬1"),
         ("arabic comma", "نعم، لا", "نعم, لا"),
-        (
-            "arabic semicolon and question",
-            "لماذا؛ كيف؟",
-            "لماذا; كيف?",
-        ),
+        ("arabic semicolon and question", "لماذا؛ كيف؟", "لماذا; كيف?"),
         ("percent", "٥٠٪", "50%"),
         ("urdu full stop", "ختم۔", "ختم."),
-        (
-            "guillemets and curly quotes",
-            "«سانا» “فارس”",
-            "\"سانا\" \"فارس\"",
-        ),
+        ("guillemets and curly quotes", "«سانا» “فارس”", "\"سانا\" \"فارس\""),
         ("persian yeh and yeh barree", "ی ے", "ي ي"),
         ("keheh and gaf", "ک گ", "ك ك"),
         ("heh forms", "ۀ ہ ھ", "ه ه ه"),
@@ -550,11 +595,7 @@ mod tests {
         for (name, input, expected) in RULES {
             assert_eq!(canonical(input), *expected, "rule: {name}");
             assert_eq!(canonical(expected), *expected, "idempotent: {name}");
-            assert_eq!(
-                canonical_with_offsets(input).text,
-                *expected,
-                "offsets variant: {name}"
-            );
+            assert_eq!(canonical_with_offsets(input).text, *expected, "offsets variant: {name}");
         }
     }
 

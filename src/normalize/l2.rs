@@ -49,6 +49,18 @@ fn is_titlecase(c: char) -> bool {
     )
 }
 
+/// True for a character that, alone, still makes a token (a digit of any
+/// script).
+#[inline]
+pub(crate) fn starts_numeric(c: char) -> bool {
+    c.is_ascii_digit() || (!c.is_ascii() && !is_arabic_letter(c) && c.is_numeric())
+}
+
+#[inline]
+pub(crate) fn is_arabic_letter(c: char) -> bool {
+    matches!(c, '\u{0621}'..='\u{063A}' | '\u{0641}'..='\u{064A}')
+}
+
 /// True for characters that belong inside a token.
 #[inline]
 pub fn is_token_char(c: char) -> bool {
@@ -63,60 +75,82 @@ pub fn is_token_char(c: char) -> bool {
     }
 }
 
-/// Calls `f` with each L2 token of `l1`, an L1 text. `buf` is scratch space.
+/// Builds L2 tokens from a stream of L1 characters; reusable scratch space.
 ///
 /// Lower-casing can make a letter and a following combining mark composable
-/// (T + ◌̈ has no precomposed form, t + ◌̈ is ẗ), so a token holding a mark is
-/// recomposed with NFKC before it is measured and handed out.
-#[inline]
-pub fn for_each_token(l1: &str, buf: &mut String, mut f: impl FnMut(&str)) {
-    buf.clear();
-    let mut chars_in_token = 0usize;
-    let mut first_is_digit = false;
-    let mut has_mark = false;
-    let mut composed = String::new();
-    let mut flush = |buf: &mut String, mut n: usize, digit: bool, has_mark: bool| {
-        let token: &str = if has_mark {
-            composed.clear();
-            composed.extend(buf.chars().nfkc());
-            n = composed.chars().count();
-            &composed
+/// (T + ◌̈ has no precomposed form, t + ◌̈ is ẗ), so a token holding a
+/// character with a combining class is recomposed with NFKC before it is
+/// measured and handed out.
+#[derive(Debug, Default)]
+pub struct TokenBuilder {
+    buf: String,
+    composed: String,
+    chars: usize,
+    first_is_digit: bool,
+    has_mark: bool,
+}
+
+impl TokenBuilder {
+    /// Adds one L1 character; a non-token character ends the current token.
+    #[inline]
+    pub fn push(&mut self, c: char, f: &mut impl FnMut(&str)) {
+        if !is_token_char(c) {
+            if self.chars > 0 {
+                self.end(f);
+            }
+            return;
+        }
+        if self.chars == 0 {
+            self.first_is_digit = starts_numeric(c);
+            self.has_mark = false;
+        }
+        if !c.is_ascii() && !is_arabic_letter(c) && !super::l1::is_stable_starter(c) {
+            self.has_mark = true;
+        }
+        let (buf, chars) = (&mut self.buf, &mut self.chars);
+        fold_char(c, |m| {
+            buf.push(m);
+            *chars += 1;
+        });
+    }
+
+    /// Ends the current token (if any), handing it to `f` unless it is a
+    /// single letter.
+    pub fn end(&mut self, f: &mut impl FnMut(&str)) {
+        if self.chars == 0 {
+            return;
+        }
+        let mut n = self.chars;
+        let token: &str = if self.has_mark {
+            self.composed.clear();
+            self.composed.extend(self.buf.chars().nfkc());
+            n = self.composed.chars().count();
+            &self.composed
         } else {
-            buf
+            &self.buf
         };
-        if n > 1 || (n == 1 && digit) {
+        if n > 1 || (n == 1 && self.first_is_digit) {
             f(token);
         }
-        buf.clear();
-    };
+        self.buf.clear();
+        self.chars = 0;
+    }
+}
+
+/// Calls `f` with each L2 token of `l1`, an L1 text.
+#[inline]
+pub fn for_each_token(l1: &str, builder: &mut TokenBuilder, mut f: impl FnMut(&str)) {
+    builder.end(&mut |_| {});
     for c in l1.chars() {
-        if is_token_char(c) {
-            if chars_in_token == 0 {
-                first_is_digit = c.is_numeric();
-                has_mark = false;
-            }
-            if !c.is_ascii() && unicode_normalization::char::is_combining_mark(c) {
-                has_mark = true;
-            }
-            fold_char(c, |m| {
-                buf.push(m);
-                chars_in_token += 1;
-            });
-        } else if chars_in_token > 0 {
-            flush(buf, chars_in_token, first_is_digit, has_mark);
-            chars_in_token = 0;
-        }
+        builder.push(c, &mut f);
     }
-    if chars_in_token > 0 {
-        flush(buf, chars_in_token, first_is_digit, has_mark);
-    }
+    builder.end(&mut f);
 }
 
 /// The L2 tokens of an L1 text, as owned strings.
 pub fn tokens(l1: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let mut buf = String::new();
-    for_each_token(l1, &mut buf, |t| out.push(t.to_owned()));
+    for_each_token(l1, &mut TokenBuilder::default(), |t| out.push(t.to_owned()));
     out
 }
 
@@ -140,25 +174,13 @@ mod tests {
         ("waw with hamza", "مؤتمر", &["مءتمر"]),
         ("yeh with hamza", "رئيس", &["رءيس"]),
         ("latin lower-cased", "Reuters AFP", &["reuters", "afp"]),
-        (
-            "other scripts lower-cased",
-            "ΑΘΗΝΑ Москва",
-            &["αθηνα", "москва"],
-        ),
-        (
-            "split at punctuation",
-            "سانا،فارس-إرنا",
-            &["سانا", "فارس", "ارنا"],
-        ),
+        ("other scripts lower-cased", "ΑΘΗΝΑ Москва", &["αθηνα", "москва"]),
+        ("split at punctuation", "سانا،فارس-إرنا", &["سانا", "فارس", "ارنا"]),
         ("split inside numbers", "3.5%", &["3", "5"]),
         ("single letters dropped", "و ب x", &[]),
         ("single digits kept", "7 من 9", &["7", "من", "9"]),
         ("arabic-indic digits via l1", "٢٧ شباط", &["27", "شباط"]),
-        (
-            "combining accent stays in token",
-            "ba\u{0301}\u{0328}c",
-            &["b\u{0105}\u{0301}c"],
-        ),
+        ("combining accent stays in token", "ba\u{0301}\u{0328}c", &["b\u{0105}\u{0301}c"]),
     ];
 
     #[test]

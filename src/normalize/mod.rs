@@ -9,11 +9,12 @@
 //! of the signature scheme ([`crate::scheme`]): any change to the output of
 //! these functions must bump it, and the golden signature test will insist.
 
+mod fast;
 mod l1;
 mod l2;
 
-pub use l1::{Canonical, canonical, canonical_into, canonical_with_offsets};
-pub use l2::{fold_char, for_each_token, is_token_char, tokens};
+pub use l1::{Canonical, canonical, canonical_into, canonical_with_offsets, for_each_matching_token};
+pub use l2::{TokenBuilder, fold_char, for_each_token, is_token_char, tokens};
 
 /// Version of the L1 + L2 rules; part of the scheme fingerprint.
 pub const VERSION: u32 = 1;
@@ -28,6 +29,19 @@ mod proptests {
     use super::*;
     use proptest::prelude::*;
 
+    fn fused_tokens(s: &str) -> Vec<String> {
+        let fused = std::cell::RefCell::new(Vec::new());
+        let (mut b, mut l1) = (TokenBuilder::default(), String::new());
+        for_each_matching_token(
+            s,
+            &mut b,
+            &mut l1,
+            |t| fused.borrow_mut().push(t.to_owned()),
+            || fused.borrow_mut().clear(),
+        );
+        fused.into_inner()
+    }
+
     /// Text biased towards the characters the rules care about, mixed with
     /// arbitrary Unicode.
     fn arabic_heavy() -> impl Strategy<Value = String> {
@@ -40,11 +54,22 @@ mod proptests {
             1 => proptest::char::range('\u{1100}', '\u{11FF}'),
             1 => proptest::char::range('\u{0300}', '\u{036F}'),
             2 => proptest::char::range(' ', '~'),
+            1 => proptest::char::range('\u{0080}', '\u{024F}'),
+            1 => prop_oneof![Just('\u{00A0}'), Just('\u{2026}'), Just('\u{066C}'), Just('\u{0654}'), Just('\u{0656}')],
             1 => Just('\n'),
             1 => Just('\r'),
             2 => any::<char>(),
         ];
         proptest::collection::vec(interesting, 0..60).prop_map(|v| v.into_iter().collect())
+    }
+
+    #[test]
+    fn fused_tokens_follow_the_context_rules() {
+        for s in ["١٬٠٠٠ و٣٫٥ و٬٣", "1٬ 2 1٬", "a1٬2b ٬", "\u{1100}\u{0640}\u{1161} كلمة", "T\u{308}X ﻻ", "سطر\r\nسطر"]
+        {
+            assert_eq!(fused_tokens(s), matching_tokens(s), "{s:?}");
+        }
+        assert_eq!(fused_tokens("١٬٠٠٠"), ["1000"]);
     }
 
     proptest! {
@@ -73,6 +98,16 @@ mod proptests {
         fn l2_is_idempotent(s in arabic_heavy()) {
             let once = matching_tokens(&s);
             prop_assert_eq!(matching_tokens(&once.join(" ")), once);
+        }
+
+        #[test]
+        fn fused_tokens_equal_l1_then_l2(s in arabic_heavy()) {
+            prop_assert_eq!(fused_tokens(&s), matching_tokens(&s));
+        }
+
+        #[test]
+        fn fused_tokens_equal_l1_then_l2_on_any_unicode(s in any::<String>()) {
+            prop_assert_eq!(fused_tokens(&s), matching_tokens(&s));
         }
 
         #[test]

@@ -139,9 +139,7 @@ impl CommonArgs {
         });
         for pair in from_file.map(Ok).chain(from_flags) {
             let (name, key) = pair?;
-            fields
-                .set(&name, &key)
-                .map_err(|e| usage(format!("--field: {e}")))?;
+            fields.set(&name, &key).map_err(|e| usage(format!("--field: {e}")))?;
         }
         Ok(ReadOptions {
             fields,
@@ -162,11 +160,7 @@ impl CommonArgs {
 }
 
 fn unit_interval(name: &str, v: f64) -> anyhow::Result<f64> {
-    if v > 0.0 && v <= 1.0 {
-        Ok(v)
-    } else {
-        Err(usage(format!("{name} must be in (0, 1], got {v}")))
-    }
+    if v > 0.0 && v <= 1.0 { Ok(v) } else { Err(usage(format!("{name} must be in (0, 1], got {v}"))) }
 }
 
 impl DedupArgs {
@@ -174,21 +168,12 @@ impl DedupArgs {
     pub fn job(&self) -> anyhow::Result<DedupJob> {
         let file = self.common.file_config()?;
         let threshold = unit_interval("--threshold", self.threshold)?;
-        let containment = self
-            .containment
-            .map(|c| unit_interval("--containment", c))
-            .transpose()?;
+        let containment = self.containment.map(|c| unit_interval("--containment", c)).transpose()?;
         if !(0.5..=1.0).contains(&self.recall_weight) || self.recall_weight >= 1.0 {
-            return Err(usage(format!(
-                "--recall-weight must be in [0.5, 1), got {}",
-                self.recall_weight
-            )));
+            return Err(usage(format!("--recall-weight must be in [0.5, 1), got {}", self.recall_weight)));
         }
         if !(16..=1024).contains(&self.num_hashes) {
-            return Err(usage(format!(
-                "--num-hashes must be 16 to 1024, got {}",
-                self.num_hashes
-            )));
+            return Err(usage(format!("--num-hashes must be 16 to 1024, got {}", self.num_hashes)));
         }
         let mut source_priority = self.source_priority.clone();
         if source_priority.is_empty() {

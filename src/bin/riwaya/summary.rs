@@ -37,16 +37,9 @@ pub fn reading(corpus: &Corpus, inputs: &Inputs) {
     }
     let problems = &corpus.problems;
     if problems.total() > 0 {
-        let kinds: Vec<String> = problems
-            .counts()
-            .iter()
-            .map(|(k, n)| format!("{} {}", thousands(*n), k.name()))
-            .collect();
-        eprintln!(
-            "  skipped {} bad records: {}",
-            thousands(problems.total()),
-            kinds.join(", ")
-        );
+        let kinds: Vec<String> =
+            problems.counts().iter().map(|(k, n)| format!("{} {}", thousands(*n), k.name())).collect();
+        eprintln!("  skipped {} bad records: {}", thousands(problems.total()), kinds.join(", "));
         for p in problems.examples() {
             eprintln!("    {p}");
         }
@@ -59,11 +52,7 @@ pub fn reading(corpus: &Corpus, inputs: &Inputs) {
 
 /// The time line: per stage, total, throughput.
 pub fn timing(timings: &Timings, bytes: u64, docs: u64) {
-    let parts: Vec<String> = timings
-        .stages()
-        .iter()
-        .map(|(n, d)| format!("{n} {:.2}s", d.as_secs_f64()))
-        .collect();
+    let parts: Vec<String> = timings.stages().iter().map(|(n, d)| format!("{n} {:.2}s", d.as_secs_f64())).collect();
     let total = timings.total().as_secs_f64().max(1e-9);
     eprintln!(
         "time: {}; total {:.2}s ({:.1} MB/s, {} articles/s)",
@@ -82,11 +71,7 @@ pub fn boilerplate(corpus: &Corpus, verbose: u8) {
     eprintln!("boilerplate: {total} recurring lines learned in {outlets} outlets");
     if verbose > 0 {
         for (slot, &n) in counts.iter().enumerate().filter(|(_, n)| **n > 0) {
-            let name = if slot == 0 {
-                "(no source)"
-            } else {
-                &corpus.sources()[slot - 1]
-            };
+            let name = if slot == 0 { "(no source)" } else { &corpus.sources()[slot - 1] };
             eprintln!("  {name}: {n}");
         }
     }
@@ -115,11 +100,7 @@ pub fn dedup(run: &DedupRun, inputs: &Inputs, written: u64, threads: usize, verb
         thousands(g.sets_loaded)
     );
     if verbose > 0 {
-        eprintln!(
-            "scheme {}: {}",
-            run.scheme.fingerprint_hex(),
-            run.scheme.describe()
-        );
+        eprintln!("scheme {}: {}", run.scheme.fingerprint_hex(), run.scheme.describe());
         eprintln!("threads: {threads}");
     }
     timing(&run.timings, corpus.bytes, corpus.len() as u64);

@@ -15,9 +15,7 @@ pub struct Bars {
 impl Bars {
     /// Bars if stderr is a terminal and they are wanted.
     pub fn new(wanted: bool) -> Option<Self> {
-        (wanted && std::io::stderr().is_terminal()).then(|| Self {
-            bar: Mutex::new(None),
-        })
+        (wanted && std::io::stderr().is_terminal()).then(|| Self { bar: Mutex::new(None) })
     }
 }
 
@@ -25,11 +23,9 @@ impl Progress for Bars {
     fn begin(&self, stage: &str, total: Option<u64>) {
         let bar = match total {
             Some(t) => ProgressBar::new(t).with_style(
-                ProgressStyle::with_template(
-                    "{prefix:>8} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
-                )
-                .expect("valid template")
-                .progress_chars("=> "),
+                ProgressStyle::with_template("{prefix:>8} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}")
+                    .expect("valid template")
+                    .progress_chars("=> "),
             ),
             None => ProgressBar::new_spinner(),
         };
