@@ -453,7 +453,7 @@ impl Corpus {
                 read_at(&open[&meta.file.0], &mut bytes, meta.offset).map_err(|e| Error::io(&file.path, e))?;
                 let record =
                     RecordRef { file, file_idx: meta.file, line: meta.line, ordinal: meta.ordinal, bytes: &bytes };
-                let article = parse_record(&record, &self.fields).map_err(|p| changed(p))?;
+                let article = parse_record(&record, &self.fields).map_err(changed)?;
                 Ok(map(doc, &article))
             })
             .collect()
