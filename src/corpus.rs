@@ -153,10 +153,15 @@ impl LinePrints {
     }
 }
 
-/// Parses any record: JSON Lines or a `.txt` article.
-pub fn parse_record<'a>(record: &RecordRef<'a>, fields: &FieldMap) -> std::result::Result<Article<'a>, Problem> {
+/// Parses any record: JSON Lines or a `.txt` article. An escaped text is
+/// unescaped into `scratch`.
+pub fn parse_record<'a>(
+    record: &RecordRef<'a>,
+    fields: &FieldMap,
+    scratch: &'a mut String,
+) -> std::result::Result<Article<'a>, Problem> {
     let parsed = match &record.file.kind {
-        FileKind::JsonLines => parse_json(record.bytes, fields),
+        FileKind::JsonLines => parse_json(record.bytes, fields, scratch),
         FileKind::Text { default_id, manifest } => parse_text(record.bytes, default_id, manifest.as_ref()),
     };
     parsed.map_err(|(kind, reason)| Problem { location: record.location(), kind, reason })
@@ -183,7 +188,7 @@ impl Corpus {
     ) -> Result<(Corpus, Vec<R>)>
     where
         R: Send,
-        M: Fn(&Article<'_>, &str) -> R + Sync,
+        M: Fn(&Article<'_>, &Content<'_>) -> R + Sync,
     {
         let stream = StreamOptions {
             chunk_bytes: options.chunk_bytes.unwrap_or(StreamOptions::default().chunk_bytes),
@@ -204,16 +209,17 @@ impl Corpus {
             &stream,
             progress,
             |record| {
-                let article = parse_record(&record, &options.fields)?;
-                let content = content_with(&patterns_only, 0, article.source.as_deref(), &article);
-                let value = map(&article, &content);
-                Ok(Scanned {
-                    id: article.id,
-                    source: article.source.map(Cow::into_owned),
-                    published: article.published,
-                    text_key: if learn { text_key(&article.text) } else { 0 },
-                    line_keys: if learn { line_keys(&article.text) } else { Vec::new() },
-                    value,
+                with_record(&record, &options.fields, |article| {
+                    let content = content_with(&patterns_only, 0, article.source.as_deref(), article);
+                    let value = map(article, &content);
+                    Scanned {
+                        id: article.id.clone(),
+                        source: article.source.as_ref().map(|s| s.to_string()),
+                        published: article.published,
+                        text_key: if learn { text_key(&article.text) } else { 0 },
+                        line_keys: if learn { line_keys(&article.text) } else { Vec::new() },
+                        value,
+                    }
                 })
             },
             |chunk, results: Vec<std::result::Result<Scanned<R>, Problem>>| {
@@ -362,7 +368,7 @@ impl Corpus {
 
     /// The text an article is compared by: its title and its text without
     /// boilerplate lines.
-    pub fn content<'a>(&self, doc: DocIdx, article: &'a Article<'_>) -> Cow<'a, str> {
+    pub fn content<'a>(&self, doc: DocIdx, article: &'a Article<'_>) -> Content<'a> {
         let source = self.doc(doc).source;
         content_with(&self.stripper, slot(source), source.map(|s| self.source_name(s)), article)
     }
@@ -395,7 +401,7 @@ impl Corpus {
             progress,
             |record| {
                 let doc = self.doc_at_ordinal(record.ordinal).filter(|&d| want(d))?;
-                Some(parse_record(&record, &self.fields).map(|article| (doc, map(doc, &article))))
+                Some(with_record(&record, &self.fields, |article| (doc, map(doc, article))))
             },
             |_, results| {
                 let mut out = Vec::with_capacity(results.len());
@@ -453,8 +459,7 @@ impl Corpus {
                 read_at(&open[&meta.file.0], &mut bytes, meta.offset).map_err(|e| Error::io(&file.path, e))?;
                 let record =
                     RecordRef { file, file_idx: meta.file, line: meta.line, ordinal: meta.ordinal, bytes: &bytes };
-                let article = parse_record(&record, &self.fields).map_err(changed)?;
-                Ok(map(doc, &article))
+                with_record(&record, &self.fields, |article| map(doc, article)).map_err(changed)
             })
             .collect()
     }
@@ -494,17 +499,58 @@ fn changed(p: Problem) -> Error {
     Error::Input(Problem { reason: format!("{} (the input changed while it was being read)", p.reason), ..p })
 }
 
-/// An article's title and its text without boilerplate lines.
-fn content_with<'a>(stripper: &Stripper, slot: usize, source: Option<&str>, article: &'a Article<'_>) -> Cow<'a, str> {
-    let text = stripper.strip(slot, source, &article.text);
-    if article.title.is_empty() {
-        return text;
+/// What an article is compared by: its title, then its text without
+/// boilerplate lines, as if joined by a line break (kept apart to save a
+/// copy; a line break never joins tokens, so the tokens are the same).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Content<'a> {
+    /// The headline (may be empty).
+    pub title: &'a str,
+    /// The body without boilerplate lines.
+    pub text: Cow<'a, str>,
+}
+
+impl Content<'_> {
+    /// The non-empty parts, title first.
+    pub fn parts(&self) -> impl Iterator<Item = &str> {
+        [self.title, &*self.text].into_iter().filter(|p| !p.is_empty())
     }
-    let mut s = String::with_capacity(article.title.len() + 1 + text.len());
-    s.push_str(&article.title);
-    s.push('\n');
-    s.push_str(&text);
-    Cow::Owned(s)
+
+    /// Title and text joined by a line break.
+    pub fn joined(&self) -> String {
+        self.parts().collect::<Vec<_>>().join("\n")
+    }
+}
+
+thread_local! {
+    static TEXT_SCRATCH: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// Parses a record and hands the article to `f`. The text, when it has
+/// escapes, is unescaped into a buffer reused by the thread, so reading an
+/// article allocates nothing for its body.
+pub fn with_record<R>(
+    record: &RecordRef<'_>,
+    fields: &FieldMap,
+    f: impl FnOnce(&Article<'_>) -> R,
+) -> std::result::Result<R, Problem> {
+    TEXT_SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => {
+            let out = parse_record(record, fields, &mut buf).map(|a| f(&a));
+            if buf.capacity() > 4 << 20 {
+                // Do not keep the memory of one huge article.
+                *buf = String::new();
+            }
+            out
+        }
+        // Re-entered from `f`: use a buffer of its own.
+        Err(_) => parse_record(record, fields, &mut String::new()).map(|a| f(&a)),
+    })
+}
+
+/// An article's title and its text without boilerplate lines.
+fn content_with<'a>(stripper: &Stripper, slot: usize, source: Option<&str>, article: &'a Article<'_>) -> Content<'a> {
+    Content { title: &article.title, text: stripper.strip(slot, source, &article.text) }
 }
 
 /// Boilerplate slot of a source: 0 for unknown, id + 1 otherwise.

@@ -7,6 +7,7 @@ pub mod corpus;
 pub mod date;
 pub mod dedup;
 pub mod error;
+pub mod exact;
 pub mod hash;
 pub mod ids;
 pub mod input;

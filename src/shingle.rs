@@ -98,44 +98,60 @@ impl Shingler {
     /// Appends the shingle hashes of raw `text` (L1 and L2 are applied) to
     /// `out`, in text order and with repeats. Returns the number of tokens.
     pub fn shingle(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<u64>) -> usize {
+        self.shingle_parts(std::iter::once(text), scratch, out)
+    }
+
+    /// As [`Shingler::shingle`] for the texts `parts` joined by line breaks
+    /// (a line break never joins tokens, so each part is tokenized alone).
+    pub fn shingle_parts<'t>(
+        &self,
+        parts: impl IntoIterator<Item = &'t str>,
+        scratch: &mut Scratch,
+        out: &mut Vec<u64>,
+    ) -> usize {
         let Scratch { l1, token, token_bytes, joined, boundaries } = scratch;
         match self.kind {
             ShingleKind::Words(k) => {
                 token_bytes.clear();
-                let bytes = std::cell::RefCell::new(token_bytes);
-                for_each_matching_token(
-                    text,
-                    token,
-                    l1,
-                    |t| bytes.borrow_mut().extend_from_slice(&self.token_hash(t).to_le_bytes()),
-                    || bytes.borrow_mut().clear(),
-                );
-                let token_bytes = bytes.into_inner();
+                for part in parts {
+                    let before = token_bytes.len();
+                    let bytes = std::cell::RefCell::new(&mut *token_bytes);
+                    for_each_matching_token(
+                        part,
+                        token,
+                        l1,
+                        |t| bytes.borrow_mut().extend_from_slice(&self.token_hash(t).to_le_bytes()),
+                        || bytes.borrow_mut().truncate(before),
+                    );
+                }
                 self.word_shingles_from_bytes(token_bytes, k as usize, out);
                 token_bytes.len() / 8
             }
             ShingleKind::Chars(n) => {
                 joined.clear();
-                let state = std::cell::RefCell::new((joined, 0usize));
-                for_each_matching_token(
-                    text,
-                    token,
-                    l1,
-                    |t| {
-                        let (joined, count) = &mut *state.borrow_mut();
-                        if !joined.is_empty() {
-                            joined.push(' ');
-                        }
-                        joined.push_str(t);
-                        *count += 1;
-                    },
-                    || {
-                        let (joined, count) = &mut *state.borrow_mut();
-                        joined.clear();
-                        *count = 0;
-                    },
-                );
-                let (joined, count) = state.into_inner();
+                let mut count = 0usize;
+                for part in parts {
+                    let before = (joined.len(), count);
+                    let state = std::cell::RefCell::new((&mut *joined, &mut count));
+                    for_each_matching_token(
+                        part,
+                        token,
+                        l1,
+                        |t| {
+                            let (joined, count) = &mut *state.borrow_mut();
+                            if !joined.is_empty() {
+                                joined.push(' ');
+                            }
+                            joined.push_str(t);
+                            **count += 1;
+                        },
+                        || {
+                            let (joined, count) = &mut *state.borrow_mut();
+                            joined.truncate(before.0);
+                            **count = before.1;
+                        },
+                    );
+                }
                 self.char_shingles(joined, n as usize, boundaries, out);
                 count
             }
@@ -239,6 +255,22 @@ mod tests {
         let mut again = Vec::new();
         s.word_shingles(&h, 2, &mut again);
         assert_eq!(again, out);
+    }
+
+    #[test]
+    fn parts_shingle_like_their_joined_text() {
+        let title = "علي مملوك يحمل \u{201C}إحاطة أمنية\u{201D} إلى طهران ١٬";
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/seeds/000_bfbc723f652bba98.txt"))
+                .unwrap();
+        let text = format!("\u{0654}٢ {text}");
+        for kind in [ShingleKind::Words(5), ShingleKind::Chars(4)] {
+            let s = Shingler::new(kind, 3);
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            let na = s.shingle(&format!("{title}\n{text}"), &mut Scratch::default(), &mut a);
+            let nb = s.shingle_parts([title, text.as_str()], &mut Scratch::default(), &mut b);
+            assert_eq!((na, &a), (nb, &b), "{kind}");
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! the input again and rebuilds them only for the articles that verification
 //! needs.
 
-use crate::corpus::{Corpus, ReadOptions};
+use crate::corpus::{Content, Corpus, ReadOptions};
 use crate::error::Result;
 use crate::ids::DocIdx;
 use crate::input::Inputs;
@@ -15,6 +15,7 @@ use crate::minhash::{MinHasher, SketchScratch};
 use crate::progress::Progress;
 use crate::scheme::Scheme;
 use crate::shingle::{Scratch, Shingler, into_set};
+use rayon::prelude::*;
 use std::cell::RefCell;
 
 /// MinHash signatures of all articles.
@@ -49,22 +50,22 @@ thread_local! {
 }
 
 /// Shingle set (sorted, distinct) and token count of `content`.
-pub fn shingle_set(shingler: &Shingler, content: &str) -> (Vec<u64>, usize) {
+pub fn shingle_set(shingler: &Shingler, content: &Content<'_>) -> (Vec<u64>, usize) {
     BUFFERS.with(|b| {
         let b = &mut *b.borrow_mut();
         b.shingles.clear();
-        let tokens = shingler.shingle(content, &mut b.scratch, &mut b.shingles);
+        let tokens = shingler.shingle_parts(content.parts(), &mut b.scratch, &mut b.shingles);
         into_set(&mut b.shingles);
         (b.shingles.clone(), tokens)
     })
 }
 
 /// Signature, distinct shingle count and token count of `content`.
-pub fn sign_content(shingler: &Shingler, hasher: &MinHasher, content: &str) -> (Vec<u32>, u32, u32) {
+pub fn sign_content(shingler: &Shingler, hasher: &MinHasher, content: &Content<'_>) -> (Vec<u32>, u32, u32) {
     BUFFERS.with(|b| {
         let b = &mut *b.borrow_mut();
         b.shingles.clear();
-        let tokens = shingler.shingle(content, &mut b.scratch, &mut b.shingles);
+        let tokens = shingler.shingle_parts(content.parts(), &mut b.scratch, &mut b.shingles);
         into_set(&mut b.shingles);
         let mut sig = vec![0u32; hasher.k()];
         hasher.sketch(&b.shingles, &mut sig, &mut b.sketch);
@@ -88,15 +89,12 @@ pub fn read_and_sign(
     let k = hasher.k();
     let mut out = Signatures {
         k,
-        values: Vec::with_capacity(first.len() * k),
-        set_sizes: Vec::with_capacity(first.len()),
-        token_counts: Vec::with_capacity(first.len()),
+        values: vec![0; first.len() * k],
+        set_sizes: first.iter().map(|f| f.1).collect(),
+        token_counts: first.iter().map(|f| f.2).collect(),
     };
-    for (sig, size, tokens) in first {
-        out.values.extend_from_slice(&sig);
-        out.set_sizes.push(size);
-        out.token_counts.push(tokens);
-    }
+    // Copy (and free) the per-article signatures in parallel.
+    out.values.par_chunks_mut(k).zip(first).for_each(|(slot, (sig, _, _))| slot.copy_from_slice(&sig));
     let affected = corpus.affected_by_learning();
     let again = corpus.par_map_selected(inputs, progress, affected, |doc, article| {
         sign_content(&shingler, &hasher, &corpus.content(doc, article))

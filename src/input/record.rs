@@ -102,6 +102,9 @@ impl FieldMap {
 /// A JSON value, reduced to what validation needs.
 enum Val<'de> {
     Str(Cow<'de, str>),
+    /// A string as raw JSON (quotes and escapes included), for the text
+    /// field, which is unescaped once into a reused buffer.
+    RawStr(&'de str),
     Int(i128),
     Other(&'static str),
     Null,
@@ -158,7 +161,7 @@ impl<'de> de::Deserialize<'de> for Val<'de> {
 impl Val<'_> {
     fn describe(&self) -> &'static str {
         match self {
-            Val::Str(_) => "a string",
+            Val::Str(_) | Val::RawStr(_) => "a string",
             Val::Int(_) => "an integer",
             Val::Other(what) => what,
             Val::Null => "null",
@@ -215,7 +218,11 @@ impl<'de> Visitor<'de> for RawSeed<'_> {
                     if out[i].is_some() {
                         return Err(de::Error::custom(format_args!("the key {key:?} appears twice")));
                     }
-                    out[i] = Some(map.next_value::<Val<'de>>()?);
+                    out[i] = Some(if i == TEXT {
+                        raw_val(map.next_value::<&'de serde_json::value::RawValue>()?.get())
+                    } else {
+                        map.next_value::<Val<'de>>()?
+                    });
                 }
                 None => {
                     map.next_value::<IgnoredAny>()?;
@@ -224,6 +231,71 @@ impl<'de> Visitor<'de> for RawSeed<'_> {
         }
         Ok(RawFields(out))
     }
+}
+
+/// Classifies a raw JSON value by its first character.
+fn raw_val(raw: &str) -> Val<'_> {
+    match raw.as_bytes().first() {
+        Some(b'"') => Val::RawStr(raw),
+        Some(b'n') => Val::Null,
+        Some(b't' | b'f') => Val::Other("a boolean"),
+        Some(b'[') => Val::Other("an array"),
+        Some(b'{') => Val::Other("an object"),
+        _ => Val::Other("a number"),
+    }
+}
+
+/// Unescapes the JSON string `raw` (with its quotes) into `out`. serde_json
+/// has already checked its escapes (a known letter, or `u` and four hex
+/// digits); what is left to check is that `\u` surrogates come in pairs.
+fn unescape_json(raw: &str, out: &mut String) -> Result<(), String> {
+    let body = &raw[1..raw.len() - 1];
+    let b = body.as_bytes();
+    out.clear();
+    out.reserve(body.len());
+    let (mut i, mut last) = (0, 0);
+    while let Some(p) = memchr::memchr(b'\\', &b[i..]) {
+        let p = i + p;
+        out.push_str(&body[last..p]);
+        let hex = |at: usize| u32::from_str_radix(&body[at..at + 4], 16).map_err(|_| "bad \\u escape".to_string());
+        let (c, len) = match b[p + 1] {
+            b'"' => ('"', 2),
+            b'\\' => ('\\', 2),
+            b'/' => ('/', 2),
+            b'b' => ('\u{8}', 2),
+            b'f' => ('\u{c}', 2),
+            b'n' => ('\n', 2),
+            b'r' => ('\r', 2),
+            b't' => ('\t', 2),
+            b'u' => {
+                let hi = hex(p + 2)?;
+                match hi {
+                    0xD800..=0xDBFF => {
+                        let lo = if b.get(p + 6) == Some(&b'\\') && b.get(p + 7) == Some(&b'u') {
+                            hex(p + 8).ok()
+                        } else {
+                            None
+                        };
+                        match lo {
+                            Some(lo @ 0xDC00..=0xDFFF) => {
+                                let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                                (char::from_u32(c).expect("valid pair"), 12)
+                            }
+                            _ => return Err("lone leading surrogate in a \\u escape".into()),
+                        }
+                    }
+                    0xDC00..=0xDFFF => return Err("lone trailing surrogate in a \\u escape".into()),
+                    c => (char::from_u32(c).expect("not a surrogate"), 6),
+                }
+            }
+            _ => return Err("invalid escape".into()),
+        };
+        out.push(c);
+        i = p + len;
+        last = i;
+    }
+    out.push_str(&body[last..]);
+    Ok(())
 }
 
 /// Checks that `bytes` is UTF-8, saying where it is not.
@@ -238,8 +310,9 @@ pub fn check_utf8(bytes: &[u8]) -> Result<&str, RecordError> {
     })
 }
 
-/// Parses one JSON Lines record.
-pub fn parse_json<'a>(bytes: &'a [u8], fields: &FieldMap) -> Result<Article<'a>, RecordError> {
+/// Parses one JSON Lines record. `scratch` receives the unescaped text when
+/// it has escapes (the article then borrows it).
+pub fn parse_json<'a>(bytes: &'a [u8], fields: &FieldMap, scratch: &'a mut String) -> Result<Article<'a>, RecordError> {
     let s = check_utf8(bytes)?;
     let mut de = serde_json::Deserializer::from_str(s);
     let raw = RawSeed(fields)
@@ -264,6 +337,14 @@ pub fn parse_json<'a>(bytes: &'a [u8], fields: &FieldMap) -> Result<Article<'a>,
         }
     };
     let text = match text {
+        Some(Val::RawStr(raw)) if !raw.contains('\\') => Cow::Borrowed(&raw[1..raw.len() - 1]),
+        Some(Val::RawStr(raw)) => {
+            unescape_json(raw, scratch).map_err(|e| {
+                (ProblemKind::InvalidJson, format!("not a valid JSON object: {} has {e}", fields.describe(TEXT)))
+            })?;
+            let unescaped: &'a String = scratch;
+            Cow::Borrowed(unescaped.as_str())
+        }
         Some(Val::Str(s)) => s,
         None | Some(Val::Null) => {
             return Err((ProblemKind::MissingText, format!("no {} field", fields.describe(TEXT))));
@@ -401,8 +482,10 @@ fn apply_manifest(article: &mut Article<'_>, m: &ManifestEntry) -> Result<(), Re
 mod tests {
     use super::*;
 
-    fn parse(line: &str) -> Result<Article<'_>, RecordError> {
-        parse_json(line.as_bytes(), &FieldMap::default())
+    fn parse(line: &str) -> Result<Article<'static>, RecordError> {
+        let scratch = Box::leak(Box::new(String::new()));
+        let bytes: &'static [u8] = Box::leak(line.as_bytes().to_vec().into_boxed_slice());
+        parse_json(bytes, &FieldMap::default(), scratch)
     }
 
     #[test]
@@ -443,8 +526,34 @@ mod tests {
             (b"{\"id\":1,\"text\":\"x\",\"published\":1645947000}", ProblemKind::BadDate),
         ];
         for (bytes, kind) in cases {
-            let err = parse_json(bytes, &FieldMap::default()).unwrap_err();
+            let err = parse_json(bytes, &FieldMap::default(), &mut String::new()).unwrap_err();
             assert_eq!(err.0, *kind, "{:?}: {}", String::from_utf8_lossy(bytes), err.1);
+        }
+    }
+
+    #[test]
+    fn text_escapes_are_decoded() {
+        let a = parse(r#"{"id":1,"text":"a\nb \"q\" \\ \/ \t \u00e9 \ud83d\ude00 \u0627"}"#).unwrap();
+        assert_eq!(a.text, "a\nb \"q\" \\ / \t é 😀 ا");
+        for bad in [r#"{"id":1,"text":"\ud83d"}"#, r#"{"id":1,"text":"\ude00x"}"#, r#"{"id":1,"text":"\ud83d\u0041"}"#]
+        {
+            assert_eq!(parse(bad).unwrap_err().0, ProblemKind::InvalidJson, "{bad}");
+        }
+        assert_eq!(parse(r#"{"id":1,"text":"\q"}"#).unwrap_err().0, ProblemKind::InvalidJson);
+        assert_eq!(parse("{\"id\":1,\"text\":\"a\u{1}b\"}").unwrap_err().0, ProblemKind::InvalidJson);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn text_round_trips_through_json(s in proptest::prelude::any::<String>()) {
+            let line = serde_json::json!({"id": 1, "text": s}).to_string();
+            let mut scratch = String::new();
+            let a = parse_json(line.as_bytes(), &FieldMap::default(), &mut scratch).unwrap();
+            proptest::prop_assert_eq!(a.text.as_ref(), s.as_str());
+            let escaped = line.replace("\\n", "\\u000a");
+            let mut scratch = String::new();
+            let a = parse_json(escaped.as_bytes(), &FieldMap::default(), &mut scratch).unwrap();
+            proptest::prop_assert_eq!(a.text.as_ref(), s.as_str());
         }
     }
 
@@ -453,9 +562,10 @@ mod tests {
         let mut f = FieldMap::default();
         f.set("id", "doc_id").unwrap();
         f.set("text", "body").unwrap();
-        let a = parse_json(br#"{"doc_id":"x","body":"b","text":"ignored"}"#, &f).unwrap();
+        let mut scratch = String::new();
+        let a = parse_json(br#"{"doc_id":"x","body":"b","text":"ignored"}"#, &f, &mut scratch).unwrap();
         assert_eq!((a.id.as_str(), a.text.as_ref()), ("x", "b"));
-        let e = parse_json(br#"{"id":"x","body":"b"}"#, &f).unwrap_err();
+        let e = parse_json(br#"{"id":"x","body":"b"}"#, &f, &mut String::new()).unwrap_err();
         assert_eq!(e.0, ProblemKind::MissingId);
         assert!(e.1.contains("doc_id"), "{}", e.1);
         assert!(f.set("title", "body").is_err());

@@ -86,6 +86,21 @@ impl Chunk {
         let s = &self.spans[i];
         &self.data()[s.start as usize..(s.start + s.len) as usize]
     }
+
+    /// True when record `j` is on the line right after record `i`, so that
+    /// the bytes from the start of `i` to the end of `j` are exactly the
+    /// records with a `\n` between them.
+    pub fn adjacent(&self, i: usize, j: usize) -> bool {
+        let (a, b) = (&self.spans[i], &self.spans[j]);
+        b.line == a.line + 1 && b.start == a.start + a.len + 1
+    }
+
+    /// The bytes from the start of record `first` to the end of record
+    /// `last` (for a run of adjacent records).
+    pub fn run_bytes(&self, first: usize, last: usize) -> &[u8] {
+        let (a, b) = (&self.spans[first], &self.spans[last]);
+        &self.data()[a.start as usize..(b.start + b.len) as usize]
+    }
 }
 
 impl Drop for Chunk {
