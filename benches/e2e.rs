@@ -33,7 +33,10 @@ struct Measured {
     stdout: String,
 }
 
-/// Runs `cmd` to completion and measures its wall time and peak RSS.
+/// Runs `cmd` to completion and measures its wall time and peak RSS. The
+/// child is reaped with `wait4` (which also gives its resource usage)
+/// instead of `Child::wait`.
+#[allow(clippy::zombie_processes)]
 fn measure(cmd: &mut Command) -> Measured {
     let start = Instant::now();
     let child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("spawn");
