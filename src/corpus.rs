@@ -54,6 +54,9 @@ pub struct ReadOptions {
     pub boilerplate: BoilerplateConfig,
     /// Stream settings (chunk size).
     pub chunk_bytes: Option<usize>,
+    /// Keep every problem in full (for a rejects file), not only the first
+    /// [`PROBLEM_EXAMPLES`].
+    pub keep_all_problems: bool,
 }
 
 /// Problems met while reading, by kind, with the first ones in full.
@@ -61,6 +64,7 @@ pub struct ReadOptions {
 pub struct ProblemLog {
     counts: BTreeMap<ProblemKind, u64>,
     examples: Vec<Problem>,
+    keep_all: bool,
 }
 
 /// How many problems are kept in full for the report.
@@ -69,7 +73,7 @@ pub const PROBLEM_EXAMPLES: usize = 100;
 impl ProblemLog {
     fn record(&mut self, p: Problem) {
         *self.counts.entry(p.kind).or_default() += 1;
-        if self.examples.len() < PROBLEM_EXAMPLES {
+        if self.keep_all || self.examples.len() < PROBLEM_EXAMPLES {
             self.examples.push(p);
         }
     }
@@ -84,9 +88,31 @@ impl ProblemLog {
         self.counts.values().sum()
     }
 
-    /// The first [`PROBLEM_EXAMPLES`] problems, in input order.
+    /// The first [`PROBLEM_EXAMPLES`] problems, in input order (all of them
+    /// with [`ReadOptions::keep_all_problems`]).
     pub fn examples(&self) -> &[Problem] {
+        &self.examples[..self.examples.len().min(PROBLEM_EXAMPLES)]
+    }
+
+    /// Every problem kept: all of them with
+    /// [`ReadOptions::keep_all_problems`], else the first ones.
+    pub fn all(&self) -> &[Problem] {
         &self.examples
+    }
+
+    /// Writes every kept problem as JSON Lines: `{"file", "line", "kind",
+    /// "reason"}` (`line` is null for a `.txt` article).
+    pub fn write_jsonl(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        for p in &self.examples {
+            let line = serde_json::json!({
+                "file": p.location.file,
+                "line": p.location.line,
+                "kind": p.kind.name(),
+                "reason": p.reason,
+            });
+            writeln!(out, "{line}")?;
+        }
+        Ok(())
     }
 }
 
@@ -201,7 +227,7 @@ impl Corpus {
         let mut prints = LinePrints::default();
         let mut sources: Vec<String> = Vec::new();
         let mut source_ids: AHashMap<String, SourceId> = AHashMap::new();
-        let mut problems = ProblemLog::default();
+        let mut problems = ProblemLog { keep_all: options.keep_all_problems, ..ProblemLog::default() };
         let mut learner = Learner::default();
         let mut ids = IdSet::default();
         let report = stream::par_map(

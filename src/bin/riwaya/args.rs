@@ -44,6 +44,10 @@ pub struct CommonArgs {
     /// Count and skip bad records (reported on stderr) instead of stopping.
     #[arg(long)]
     pub skip_invalid: bool,
+    /// With --skip-invalid: write every skipped record's file, line, kind
+    /// and reason here, one JSON object per line.
+    #[arg(long, value_name = "FILE", requires = "skip_invalid")]
+    pub rejects: Option<PathBuf>,
     /// Read article field NAME from the JSON key KEY (id, source, published,
     /// title, text, url). Repeatable.
     #[arg(long = "field", value_name = "NAME=KEY")]
@@ -146,6 +150,7 @@ impl CommonArgs {
             skip_invalid: self.skip_invalid,
             boilerplate: file.boilerplate().map_err(|e| usage(e.to_string()))?,
             chunk_bytes: None,
+            keep_all_problems: self.rejects.is_some(),
         })
     }
 

@@ -43,6 +43,13 @@ fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> anyhow::Res
     Ok(pool.install(f))
 }
 
+fn write_rejects(corpus: &riwaya::corpus::Corpus, path: &std::path::Path) -> anyhow::Result<()> {
+    let mut out = Output::open(Some(path))?;
+    corpus.problems.write_jsonl(&mut out).map_err(|e| riwaya::output::write_error(path, e))?;
+    out.finish()?;
+    Ok(())
+}
+
 fn dedup(args: &DedupArgs) -> anyhow::Result<()> {
     let job = args.job()?;
     let common = &args.common;
@@ -55,6 +62,9 @@ fn dedup(args: &DedupArgs) -> anyhow::Result<()> {
     in_pool(threads, || -> anyhow::Result<()> {
         let inputs = Inputs::open(&common.inputs)?;
         let mut run = run_dedup(&inputs, &job, progress)?;
+        if let Some(path) = &common.rejects {
+            write_rejects(&run.corpus, path)?;
+        }
         if let Some(path) = &args.duplicates {
             let mut out = Output::open(Some(path))?;
             run.write_duplicates(&mut out, path)?;
