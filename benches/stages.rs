@@ -32,9 +32,9 @@ fn texts() -> Vec<String> {
             })
             .collect();
     }
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples/seeds");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples");
     let mut out: Vec<String> = std::fs::read_dir(dir)
-        .expect("samples/seeds")
+        .expect("samples")
         .filter_map(|e| e.ok())
         .filter(|e| e.path().extension().is_some_and(|x| x == "txt"))
         .map(|e| std::fs::read_to_string(e.path()).expect("seed"))

@@ -25,7 +25,7 @@ fn usage_errors_exit_with_2() {
         &["dedup", "--no-such-flag"],
         &["no-such-command"],
     ] {
-        let out = riwaya().args(args).arg(samples().join("seeds")).output().unwrap();
+        let out = riwaya().args(args).arg(samples()).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
         assert!(!out.stderr.is_empty());
     }
@@ -39,7 +39,7 @@ fn a_bad_config_file_is_a_usage_error_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("bad.toml");
     std::fs::write(&config, "[boilerplate]\nmin_doc = 3\n").unwrap();
-    let out = riwaya().arg("dedup").arg("--config").arg(&config).arg(samples().join("seeds")).output().unwrap();
+    let out = riwaya().arg("dedup").arg("--config").arg(&config).arg(samples()).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
     assert!(err.contains("bad.toml") && err.contains("min_doc"), "{err}");
@@ -91,14 +91,13 @@ fn output_files_are_replaced_atomically_and_devices_written_in_place() {
     let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(names.len(), 2, "{names:?}");
     // A successful run replaces it.
-    let status =
-        riwaya().arg("dedup").arg(samples().join("seeds")).arg("-o").arg(&out).arg("-q").output().unwrap().status;
+    let status = riwaya().arg("dedup").arg(samples()).arg("-o").arg(&out).arg("-q").output().unwrap().status;
     assert!(status.success());
     assert_eq!(ids(&std::fs::read(&out).unwrap()), ["000", "001", "002", "003", "004"]);
     // /dev/null stays a device.
     let status = riwaya()
         .arg("dedup")
-        .arg(samples().join("seeds"))
+        .arg(samples())
         .args(["-o", "/dev/null", "--duplicates", "/dev/null", "-q"])
         .output()
         .unwrap()

@@ -149,7 +149,7 @@ fn compressed_standard_and_remapped_inputs() {
 #[test]
 fn directories_with_text_articles_and_a_manifest() {
     // The bundled samples: five .txt articles with their manifest.
-    let out = riwaya().arg("dedup").arg(samples().join("seeds")).arg("-q").output().unwrap();
+    let out = riwaya().arg("dedup").arg(samples()).arg("-q").output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let objs = objects(&out.stdout);
     assert_eq!(ids(&out.stdout), ["000", "001", "002", "003", "004"]);
@@ -161,12 +161,12 @@ fn directories_with_text_articles_and_a_manifest() {
     assert!(objs[2]["source"].is_null());
     // A copy of a seed in a subdirectory is found as a duplicate.
     let dir = tempfile::tempdir().unwrap();
-    for f in std::fs::read_dir(samples().join("seeds")).unwrap() {
+    for f in std::fs::read_dir(samples()).unwrap() {
         let f = f.unwrap();
         std::fs::copy(f.path(), dir.path().join(f.file_name())).unwrap();
     }
     std::fs::create_dir(dir.path().join("later")).unwrap();
-    std::fs::copy(samples().join("seeds/001_12f5b8cc01743230.txt"), dir.path().join("later/copy.txt")).unwrap();
+    std::fs::copy(samples().join("001_12f5b8cc01743230.txt"), dir.path().join("later/copy.txt")).unwrap();
     let out = riwaya()
         .arg("dedup")
         .arg(dir.path())

@@ -17,7 +17,7 @@ pub fn samples() -> PathBuf {
 
 /// The seed article `n` (0 to 4): (title, text) as `riwaya` reads them.
 pub fn seed(n: usize) -> (String, String) {
-    let dir = samples().join("seeds");
+    let dir = samples();
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
