@@ -1,13 +1,21 @@
 //! riwaya (رواية, "a version of a story") finds the news articles that
 //! report the same event across outlets and measures how each outlet's
 //! version differs.
+pub mod align;
+pub mod attribution;
+pub mod background;
 pub mod boilerplate;
+pub mod cluster;
+pub mod cluster_text;
 pub mod config;
 pub mod corpus;
 pub mod date;
 pub mod dedup;
+pub mod diverge;
 pub mod error;
+pub mod eval;
 pub mod exact;
+pub mod features;
 pub mod hash;
 pub mod ids;
 pub mod input;
@@ -17,9 +25,12 @@ pub mod minhash;
 pub mod normalize;
 pub mod output;
 pub mod progress;
+pub mod report;
 pub mod scheme;
 pub mod shingle;
 pub mod sign;
+pub mod story;
+pub mod textdate;
 pub mod timing;
 pub mod unionfind;
 pub mod verify;

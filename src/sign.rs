@@ -10,7 +10,7 @@
 use crate::corpus::{Content, Corpus, ReadOptions};
 use crate::error::Result;
 use crate::ids::DocIdx;
-use crate::input::Inputs;
+use crate::input::{Article, Inputs};
 use crate::minhash::{MinHasher, SketchScratch};
 use crate::progress::Progress;
 use crate::scheme::Scheme;
@@ -82,29 +82,54 @@ pub fn read_and_sign(
     scheme: &Scheme,
     progress: &dyn Progress,
 ) -> Result<(Corpus, Signatures)> {
+    read_and_sign_with(inputs, options, scheme, progress, |_, _| ()).map(|(c, s, _)| (c, s))
+}
+
+/// As [`read_and_sign`], also computing `extra` from each article and its
+/// content in the same pass (and again for the articles re-signed).
+pub fn read_and_sign_with<E, F>(
+    inputs: &Inputs,
+    options: &ReadOptions,
+    scheme: &Scheme,
+    progress: &dyn Progress,
+    extra: F,
+) -> Result<(Corpus, Signatures, Vec<E>)>
+where
+    E: Send,
+    F: Fn(&Article<'_>, &Content<'_>) -> E + Sync,
+{
     let shingler = scheme.shingler();
     let hasher = scheme.minhasher();
-    let (corpus, first) =
-        Corpus::read_with(inputs, options, progress, |_, content| sign_content(&shingler, &hasher, content))?;
+    let (corpus, first) = Corpus::read_with(inputs, options, progress, |article, content| {
+        (sign_content(&shingler, &hasher, content), extra(article, content))
+    })?;
     let k = hasher.k();
     let mut out = Signatures {
         k,
         values: vec![0; first.len() * k],
-        set_sizes: first.iter().map(|f| f.1).collect(),
-        token_counts: first.iter().map(|f| f.2).collect(),
+        set_sizes: first.iter().map(|f| f.0.1).collect(),
+        token_counts: first.iter().map(|f| f.0.2).collect(),
     };
     // Copy (and free) the per-article signatures in parallel.
-    out.values.par_chunks_mut(k).zip(first).for_each(|(slot, (sig, _, _))| slot.copy_from_slice(&sig));
+    let mut extras: Vec<E> = Vec::with_capacity(first.len());
+    let mut sigs: Vec<Vec<u32>> = Vec::with_capacity(first.len());
+    for ((sig, _, _), e) in first {
+        sigs.push(sig);
+        extras.push(e);
+    }
+    out.values.par_chunks_mut(k).zip(sigs).for_each(|(slot, sig)| slot.copy_from_slice(&sig));
     let affected = corpus.affected_by_learning();
     let again = corpus.par_map_selected(inputs, progress, affected, |doc, article| {
-        sign_content(&shingler, &hasher, &corpus.content(doc, article))
+        let content = corpus.content(doc, article);
+        (sign_content(&shingler, &hasher, &content), extra(article, &content))
     })?;
-    for (&doc, (sig, size, tokens)) in affected.iter().zip(again) {
+    for (&doc, ((sig, size, tokens), e)) in affected.iter().zip(again) {
         out.values[doc.get() * k..(doc.get() + 1) * k].copy_from_slice(&sig);
         out.set_sizes[doc.get()] = size;
         out.token_counts[doc.get()] = tokens;
+        extras[doc.get()] = e;
     }
-    Ok((corpus, out))
+    Ok((corpus, out, extras))
 }
 
 /// Signs every article of an already read `corpus` (a full second pass).

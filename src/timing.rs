@@ -17,6 +17,11 @@ impl Timings {
         out
     }
 
+    /// Records a stage timed elsewhere.
+    pub fn record(&mut self, name: &'static str, duration: Duration) {
+        self.stages.push((name, duration));
+    }
+
     /// The recorded stages.
     pub fn stages(&self) -> &[(&'static str, Duration)] {
         &self.stages

@@ -88,6 +88,8 @@ pub struct TokenBuilder {
     chars: usize,
     first_is_digit: bool,
     has_mark: bool,
+    /// Byte range of the current token in the text, when positions are fed.
+    span: std::ops::Range<usize>,
 }
 
 impl TokenBuilder {
@@ -112,6 +114,29 @@ impl TokenBuilder {
             buf.push(m);
             *chars += 1;
         });
+    }
+
+    /// As [`TokenBuilder::push`] for the character at byte `at` of the text,
+    /// tracking where the token lies.
+    #[inline]
+    pub fn push_at(&mut self, c: char, at: usize, f: &mut impl FnMut(&str, std::ops::Range<usize>)) {
+        if !is_token_char(c) {
+            if self.chars > 0 {
+                self.end_at(f);
+            }
+            return;
+        }
+        if self.chars == 0 {
+            self.span = at..at;
+        }
+        self.span.end = at + c.len_utf8();
+        self.push(c, &mut |_| unreachable!("a token character does not end a token"));
+    }
+
+    /// As [`TokenBuilder::end`], also giving the token's byte range.
+    pub fn end_at(&mut self, f: &mut impl FnMut(&str, std::ops::Range<usize>)) {
+        let span = self.span.clone();
+        self.end(&mut |t| f(t, span.clone()));
     }
 
     /// Ends the current token (if any), handing it to `f` unless it is a
@@ -145,6 +170,15 @@ pub fn for_each_token(l1: &str, builder: &mut TokenBuilder, mut f: impl FnMut(&s
         builder.push(c, &mut f);
     }
     builder.end(&mut f);
+}
+
+/// Calls `f` with each L2 token of `l1` and its byte range in `l1`.
+pub fn for_each_token_span(l1: &str, builder: &mut TokenBuilder, mut f: impl FnMut(&str, std::ops::Range<usize>)) {
+    builder.end(&mut |_| {});
+    for (at, c) in l1.char_indices() {
+        builder.push_at(c, at, &mut f);
+    }
+    builder.end_at(&mut f);
 }
 
 /// The L2 tokens of an L1 text, as owned strings.
@@ -196,6 +230,18 @@ mod tests {
             let lt = !c.is_lowercase() && !c.is_uppercase() && c.to_lowercase().next() != Some(c);
             assert_eq!(is_titlecase(c), lt, "{c:?} {:x}", c as u32);
         }
+    }
+
+    #[test]
+    fn spans_cover_the_tokens() {
+        let l1 = canonical("قال: «مرحباً» Reuters، 27 من شباط");
+        let mut seen = Vec::new();
+        for_each_token_span(&l1, &mut TokenBuilder::default(), |t, r| seen.push((t.to_string(), l1[r].to_string())));
+        assert_eq!(
+            seen,
+            [("قال", "قال"), ("مرحبا", "مرحبا"), ("reuters", "Reuters"), ("27", "27"), ("من", "من"), ("شباط", "شباط")]
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+        );
     }
 
     #[test]

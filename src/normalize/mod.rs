@@ -3,7 +3,7 @@
 //! - [`canonical`] (L1): for display, dates, numbers and quotes.
 //! - [`for_each_token`] over L1 text (L2): tokens for shingles and token
 //!   statistics.
-//! - L3 stems (event similarity) build on L2 tokens in the story layer.
+//! - [`stem`] (L3): light stems of L2 tokens, for event similarity.
 //!
 //! Each level is a pure, idempotent function of the text. [`VERSION`] is part
 //! of the signature scheme ([`crate::scheme`]): any change to the output of
@@ -12,9 +12,11 @@
 mod fast;
 mod l1;
 mod l2;
+mod l3;
 
 pub use l1::{Canonical, canonical, canonical_into, canonical_with_offsets, for_each_matching_token};
-pub use l2::{TokenBuilder, fold_char, for_each_token, is_token_char, tokens};
+pub use l2::{TokenBuilder, fold_char, for_each_token, for_each_token_span, is_token_char, tokens};
+pub use l3::{STEMMER, stem};
 
 /// Version of the L1 + L2 rules; part of the scheme fingerprint.
 pub const VERSION: u32 = 1;

@@ -29,6 +29,60 @@ pub enum Command {
     /// Remove near-duplicate articles (reposts, wire copy, syndicated text),
     /// writing the kept records byte for byte in input order.
     Dedup(DedupArgs),
+    /// Group each event's versions across outlets into stories and measure
+    /// how every version diverges; JSON Lines out, optionally an HTML report.
+    Cluster(ClusterArgs),
+    /// Score a clusters file against labelled events (B-cubed and pairwise
+    /// precision, recall, F1).
+    Eval(EvalArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Write the stories here instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also write an HTML report here.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Articles join a story whose latest article is at most this many days
+    /// away.
+    #[arg(long, default_value_t = 3.0, value_name = "DAYS")]
+    pub window_days: f64,
+    /// A story spans at most this many days.
+    #[arg(long, default_value_t = 7.0, value_name = "DAYS")]
+    pub max_span_days: f64,
+    /// Write only stories with at least this many articles.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub min_size: usize,
+    /// Similarity an article needs to join a story.
+    #[arg(long, default_value_t = riwaya::story::StoryOptions::default().threshold, value_name = "S")]
+    pub story_threshold: f64,
+    /// Jaccard similarity at which two articles are near-duplicates (always
+    /// in one story).
+    #[arg(long, default_value_t = 0.8, value_name = "J")]
+    pub dup_threshold: f64,
+    /// Stories shown in the HTML report (most outlets first).
+    #[arg(long, default_value_t = 200, value_name = "N")]
+    pub html_stories: usize,
+    /// Stories only: skip the divergence measures.
+    #[arg(long)]
+    pub no_divergence: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// A clusters file, as `riwaya cluster` writes it.
+    #[arg(value_name = "CLUSTERS")]
+    pub clusters: PathBuf,
+    /// Labelled events: JSON Lines with "id" and "event" (a manifest works).
+    #[arg(long, value_name = "FILE")]
+    pub labels: PathBuf,
+    /// Print the scores as one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Flags every command takes.
@@ -166,6 +220,38 @@ impl CommonArgs {
 
 fn unit_interval(name: &str, v: f64) -> anyhow::Result<f64> {
     if v > 0.0 && v <= 1.0 { Ok(v) } else { Err(usage(format!("{name} must be in (0, 1], got {v}"))) }
+}
+
+impl ClusterArgs {
+    /// The validated job.
+    pub fn job(&self) -> anyhow::Result<riwaya::cluster::ClusterJob> {
+        let file = self.common.file_config()?;
+        let positive = |name: &str, v: f64| {
+            if v > 0.0 && v.is_finite() { Ok(v) } else { Err(usage(format!("{name} must be positive, got {v}"))) }
+        };
+        let window_days = positive("--window-days", self.window_days)?;
+        let max_span_days = positive("--max-span-days", self.max_span_days)?;
+        if max_span_days < window_days {
+            return Err(usage("--max-span-days must be at least --window-days"));
+        }
+        if self.min_size == 0 {
+            return Err(usage("--min-size must be at least 1"));
+        }
+        let story_threshold = unit_interval("--story-threshold", self.story_threshold)?;
+        let dup_threshold = unit_interval("--dup-threshold", self.dup_threshold)?;
+        Ok(riwaya::cluster::ClusterJob {
+            read: self.common.read_options(&file)?,
+            sign: SignOptions::default(),
+            dedup: DedupOptions { threshold: dup_threshold, ..DedupOptions::default() },
+            story: riwaya::story::StoryOptions {
+                window_days,
+                max_span_days,
+                threshold: story_threshold,
+                ..riwaya::story::StoryOptions::default()
+            },
+            no_divergence: self.no_divergence,
+        })
+    }
 }
 
 impl DedupArgs {

@@ -9,7 +9,7 @@ mod summary;
 mod term;
 
 use anyhow::Context;
-use args::{Cli, Command, DedupArgs, UsageError};
+use args::{Cli, ClusterArgs, Command, CommonArgs, DedupArgs, EvalArgs, UsageError};
 use clap::Parser;
 use riwaya::error::Error;
 use riwaya::input::Inputs;
@@ -35,7 +35,14 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Dedup(args) => dedup(&args),
+        Command::Cluster(args) => cluster(&args),
+        Command::Eval(args) => eval(&args),
     }
+}
+
+/// Progress bars when wanted and possible.
+fn bars(common: &CommonArgs) -> Option<term::Bars> {
+    term::Bars::new(!common.quiet && !common.no_progress)
 }
 
 fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> anyhow::Result<T> {
@@ -54,7 +61,7 @@ fn dedup(args: &DedupArgs) -> anyhow::Result<()> {
     let job = args.job()?;
     let common = &args.common;
     let threads = common.threads()?;
-    let bars = term::Bars::new(!common.quiet && !common.no_progress);
+    let bars = bars(common);
     let progress: &dyn Progress = match &bars {
         Some(b) => b,
         None => &NoProgress,
@@ -79,4 +86,63 @@ fn dedup(args: &DedupArgs) -> anyhow::Result<()> {
         }
         Ok(())
     })?
+}
+
+fn cluster(args: &ClusterArgs) -> anyhow::Result<()> {
+    let job = args.job()?;
+    let common = &args.common;
+    let threads = common.threads()?;
+    let bars = bars(common);
+    let progress: &dyn Progress = match &bars {
+        Some(b) => b,
+        None => &NoProgress,
+    };
+    in_pool(threads, || -> anyhow::Result<()> {
+        let inputs = Inputs::open(&common.inputs)?;
+        let mut run = riwaya::cluster::run_cluster(&inputs, &job, progress)?;
+        if let Some(path) = &common.rejects {
+            write_rejects(&run.corpus, path)?;
+        }
+        if let Some(path) = &args.html {
+            let start = std::time::Instant::now();
+            let html = riwaya::report::render(&run, args.min_size, args.html_stories);
+            run.timings.record("report", start.elapsed());
+            let mut out = Output::open(Some(path))?;
+            std::io::Write::write_all(&mut out, html.as_bytes()).map_err(|e| riwaya::output::write_error(path, e))?;
+            out.finish()?;
+        }
+        let mut out = Output::open(args.output.as_deref())?;
+        let name = out.name();
+        let written = run.write_jsonl(&mut out, &name, args.min_size)?;
+        out.finish()?;
+        if !common.quiet {
+            summary::cluster(&run, &inputs, written, threads, common.verbose);
+        }
+        Ok(())
+    })?
+}
+
+fn eval(args: &EvalArgs) -> anyhow::Result<()> {
+    let clusters = riwaya::eval::read_clusters(&args.clusters)?;
+    let labels = riwaya::eval::read_labels(&args.labels)?;
+    if labels.is_empty() {
+        anyhow::bail!("{}: no labelled articles (lines with \"id\" and \"event\")", args.labels.display());
+    }
+    let scores = riwaya::eval::evaluate(&clusters, &labels);
+    if args.json {
+        println!("{}", serde_json::to_string(&scores)?);
+    } else {
+        println!("{} labelled articles in {} events", scores.articles, scores.events);
+        for (name, s) in [("B-cubed", scores.bcubed), ("pairwise", scores.pairwise)] {
+            println!("{name:<9} precision {:.4}  recall {:.4}  F1 {:.4}", s.precision, s.recall, s.f1);
+        }
+        if !scores.missing.is_empty() {
+            eprintln!(
+                "warning: {} labelled articles are not in the clusters file (counted alone): {}",
+                scores.missing.len(),
+                scores.missing.join(", ")
+            );
+        }
+    }
+    Ok(())
 }

@@ -105,3 +105,70 @@ pub fn dedup(run: &DedupRun, inputs: &Inputs, written: u64, threads: usize, verb
     }
     timing(&run.timings, corpus.bytes, corpus.len() as u64);
 }
+
+/// Summary of a cluster run: counts, the top stories by number of outlets
+/// with each version's divergence, times.
+pub fn cluster(run: &riwaya::cluster::ClusterRun, inputs: &Inputs, written: u64, threads: usize, verbose: u8) {
+    let corpus = &run.corpus;
+    reading(corpus, inputs);
+    boilerplate(corpus, verbose);
+    let multi = run.stories.iter().filter(|s| s.members.len() > 1).count();
+    let cross = run.stories.iter().filter(|s| run.outlets(s).len() > 1).count();
+    eprintln!(
+        "stories: {} ({} with two or more articles, {} across outlets); {} near-duplicate groups; {} written",
+        thousands(run.stories.len() as u64),
+        thousands(multi as u64),
+        thousands(cross as u64),
+        thousands(run.groups.groups.len() as u64),
+        thousands(written)
+    );
+    let mut top: Vec<usize> = (0..run.stories.len()).filter(|&s| run.outlets(&run.stories[s]).len() > 1).collect();
+    top.sort_by_key(|&s| {
+        (std::cmp::Reverse(run.outlets(&run.stories[s]).len()), std::cmp::Reverse(run.stories[s].members.len()), s)
+    });
+    let shown = if verbose > 0 { 20 } else { 5 };
+    if !top.is_empty() {
+        eprintln!("top stories by outlets (divergence score: shared/unique/omitted/similarity):");
+    }
+    for &s in top.iter().take(shown) {
+        let story = &run.stories[s];
+        let headline = run.texts[s]
+            .as_ref()
+            .and_then(|t| t.members.iter().map(|m| m.title.trim().to_string()).find(|t| !t.is_empty()))
+            .unwrap_or_default();
+        let headline: String = headline.chars().take(70).collect();
+        let date = story
+            .first_time
+            .and_then(|t| jiff::Timestamp::from_second(t).ok())
+            .map(|t| t.strftime("%Y-%m-%d").to_string())
+            .unwrap_or_default();
+        eprintln!(
+            "  {} {} ({} outlets, {} articles) {}",
+            story.id,
+            date,
+            run.outlets(story).len(),
+            story.members.len(),
+            headline
+        );
+        for (k, &d) in story.members.iter().enumerate() {
+            let outlet = corpus.source_of(d).unwrap_or("unknown outlet");
+            match run.divergence[s].get(k) {
+                Some(v) => eprintln!(
+                    "    {:<22} {:<28} {:.2}: {:.2}/{:.2}/{:.2}/{:.2}",
+                    outlet,
+                    corpus.doc(d).id.to_string(),
+                    v.score,
+                    v.shared,
+                    v.unique,
+                    v.omitted,
+                    v.similarity
+                ),
+                None => eprintln!("    {outlet:<22} {}", corpus.doc(d).id),
+            }
+        }
+    }
+    if verbose > 0 {
+        eprintln!("threads: {threads}");
+    }
+    timing(&run.timings, corpus.bytes, corpus.len() as u64);
+}

@@ -1,0 +1,152 @@
+//! Passages two versions share, aligned word by word (DESIGN section 7).
+//!
+//! Seed and extend, as text-reuse tools such as passim do (Smith, Cordell and
+//! Mullen, "Computational methods for uncovering reprinted texts in antebellum
+//! American newspapers", 2015): every stem n-gram (n = [`AlignOptions::seed`])
+//! the two texts share is a seed; seeds that follow each other in both texts
+//! with gaps of at most [`AlignOptions::max_gap`] words are chained into one
+//! passage; passages with fewer than [`AlignOptions::min_tokens`] matched
+//! words are dropped, so that a commonplace phrase («في أصعب الظروف») is not a
+//! shared passage by itself. Working on stems lets السوري and السوريين align.
+//! Where passages overlap (a phrase repeated), the one with more matched words
+//! wins.
+
+use crate::hash::hash_u64s;
+use ahash::AHashMap;
+use std::ops::Range;
+
+/// Alignment settings.
+#[derive(Debug, Clone, Copy)]
+pub struct AlignOptions {
+    /// Words per seed.
+    pub seed: usize,
+    /// Largest gap, in words, inside a passage.
+    pub max_gap: usize,
+    /// Fewest matched words in a passage.
+    pub min_tokens: usize,
+    /// A seed occurring more often than this in one text is ignored.
+    pub max_repeats: usize,
+}
+
+impl Default for AlignOptions {
+    fn default() -> Self {
+        Self { seed: 3, max_gap: 4, min_tokens: 6, max_repeats: 8 }
+    }
+}
+
+/// A passage: word ranges in the two texts and how many words matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Passage {
+    /// Words of the first text.
+    pub a: Range<usize>,
+    /// Words of the second text.
+    pub b: Range<usize>,
+    /// Words of `a` covered by shared seeds.
+    pub matched: usize,
+}
+
+struct Chain {
+    first: (usize, usize),
+    last: (usize, usize),
+    covered_end: usize,
+    matched: usize,
+}
+
+/// The passages `a` and `b` (sequences of stem keys) share, in order of `a`.
+pub fn align(a: &[u64], b: &[u64], o: AlignOptions) -> Vec<Passage> {
+    let n = o.seed;
+    if a.len() < n || b.len() < n {
+        return Vec::new();
+    }
+    let mut seeds: AHashMap<u64, Vec<usize>> = AHashMap::new();
+    for (j, w) in b.windows(n).enumerate() {
+        seeds.entry(hash_u64s(w, 0x5eed)).or_default().push(j);
+    }
+    let mut chains: Vec<Chain> = Vec::new();
+    let mut open: Vec<usize> = Vec::new();
+    let reach = n + o.max_gap;
+    for (i, w) in a.windows(n).enumerate() {
+        let Some(js) = seeds.get(&hash_u64s(w, 0x5eed)) else { continue };
+        if js.len() > o.max_repeats {
+            continue;
+        }
+        open.retain(|&c| chains[c].last.0 + reach >= i);
+        for &j in js {
+            let best = open
+                .iter()
+                .copied()
+                .filter(|&c| {
+                    let (li, lj) = chains[c].last;
+                    li < i && lj < j && j <= lj + reach
+                })
+                .min_by_key(|&c| {
+                    let (li, lj) = chains[c].last;
+                    ((i - li) + (j - lj), c)
+                });
+            match best {
+                Some(c) => {
+                    let ch = &mut chains[c];
+                    ch.matched += (i + n).saturating_sub(ch.covered_end.max(i));
+                    ch.covered_end = ch.covered_end.max(i + n);
+                    ch.last = (i, j);
+                }
+                None => {
+                    chains.push(Chain { first: (i, j), last: (i, j), covered_end: i + n, matched: n });
+                    open.push(chains.len() - 1);
+                }
+            }
+        }
+    }
+    let mut passages: Vec<Passage> = chains
+        .into_iter()
+        .filter(|c| c.matched >= o.min_tokens)
+        .map(|c| Passage { a: c.first.0..c.last.0 + n, b: c.first.1..c.last.1 + n, matched: c.matched })
+        .collect();
+    // Keep the best of overlapping passages.
+    passages.sort_by(|x, y| y.matched.cmp(&x.matched).then(x.a.start.cmp(&y.a.start)).then(x.b.start.cmp(&y.b.start)));
+    let mut kept: Vec<Passage> = Vec::new();
+    for p in passages {
+        let overlaps = kept
+            .iter()
+            .any(|k| (p.a.start < k.a.end && k.a.start < p.a.end) || (p.b.start < k.b.end && k.b.start < p.b.end));
+        if !overlaps {
+            kept.push(p);
+        }
+    }
+    kept.sort_by_key(|p| (p.a.start, p.b.start));
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seq(s: &str) -> Vec<u64> {
+        s.split(' ').map(crate::background::term_key).collect()
+    }
+
+    #[test]
+    fn a_shared_passage_with_small_gaps() {
+        let a = seq("x y z a b c d e f g h i j k q r");
+        let b = seq("m n a b c d ZZ e f g h i j k o");
+        let p = align(&a, &b, AlignOptions::default());
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p[0].a, 3..14);
+        assert_eq!(p[0].b, 2..14);
+        assert_eq!(p[0].matched, 11);
+    }
+
+    #[test]
+    fn short_common_phrases_are_not_passages() {
+        let a = seq("قال ان في اصعب الظروف كان");
+        let b = seq("وقف مع الشعب في اصعب الظروف مستمر");
+        assert!(align(&a, &b, AlignOptions::default()).is_empty());
+    }
+
+    #[test]
+    fn repeated_phrases_do_not_blow_up() {
+        let a: Vec<u64> = std::iter::repeat_n(seq("a b c"), 500).flatten().collect();
+        let p = align(&a, &a, AlignOptions::default());
+        assert!(p.len() <= 1, "{}", p.len());
+    }
+}

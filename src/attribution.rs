@@ -1,0 +1,326 @@
+//! Whom a version cites, and how (DESIGN section 7): news agencies and
+//! outlets named in the text, with the verbs around them.
+//!
+//! Names are matched on L1 words with light folding (alef forms, ة, ى), so
+//! that single-letter abbreviations such as «أ ف ب» survive. Names that are
+//! also common words (فارس a knight, الوطن the homeland, العالم the world,
+//! الجزيرة the peninsula) count only in an agency context: after وكالة,
+//! قناة, صحيفة, موقع… (with أنباء in between), inside quotation marks or
+//! brackets, or followed by للأنباء. The list is data ([`AGENCIES`]); a
+//! config file can extend it.
+//!
+//! Verbs within six words before or four after a mention are kept and
+//! classed: affirming (أكد, كشف…), neutral (قال, ذكر, حسب…) or distancing
+//! (زعم, ادعى, «على حد وصفها»), the stance an outlet takes towards a source.
+
+use serde::Serialize;
+
+/// An agency or outlet: canonical name, written forms (folded words), and
+/// whether it needs an agency context.
+#[derive(Debug, Clone)]
+pub struct Agency {
+    /// Canonical name.
+    pub name: String,
+    /// Written forms, each a sequence of folded words.
+    pub forms: Vec<Vec<String>>,
+    /// Counts only in an agency context.
+    pub needs_context: bool,
+}
+
+/// Built-in agencies: (name, forms separated by `|`, needs context).
+pub const AGENCIES: &[(&str, &str, bool)] = &[
+    ("SANA", "سانا|sana", false),
+    ("IRNA", "ارنا|irna", false),
+    ("Fars", "فارس|fars", true),
+    ("Tasnim", "تسنيم|tasnim", false),
+    ("Mehr", "مهر|mehr", true),
+    ("Sputnik", "سبوتنيك|sputnik", false),
+    ("TASS", "تاس|tass", true),
+    ("RIA Novosti", "نوفوستي|novosti", false),
+    ("Reuters", "رويترز|reuters", false),
+    ("AFP", "فرانس برس|ا ف ب|afp|فرانس بريس", false),
+    ("AP", "اسوشيتد برس|اسوشييتد برس|associated press", false),
+    ("Anadolu", "الاناضول|anadolu", false),
+    ("Xinhua", "شينخوا|xinhua", false),
+    ("DPA", "الالمانيه للانباء|dpa", false),
+    ("Al Jazeera", "الجزيره|al jazeera", true),
+    ("Al Arabiya", "العربيه|al arabiya", true),
+    ("Sky News Arabia", "سكاي نيوز|sky news", false),
+    ("BBC", "بي بي سي|bbc", false),
+    ("CNN", "سي ان ان|cnn", false),
+    ("Al-Watan", "الوطن|al-watan|al watan", true),
+    ("Al-Alam", "العالم|al-alam|al alam", true),
+    ("Enab Baladi", "عنب بلدي|enab baladi", false),
+    ("Al-Araby Al-Jadeed", "العربي الجديد|al-araby al-jadeed", true),
+    ("Syria Home News", "سيرياهوم نيوز|syriahome", false),
+];
+
+/// Words before a name that make it an agency context.
+const CONTEXT_BEFORE: &[&str] =
+    &["وكاله", "وكالات", "قناه", "صحيفه", "موقع", "شبكه", "اذاعه", "تلفزيون", "انباء", "الانباء", "agency", "news"];
+/// Words after a name that make it an agency context.
+const CONTEXT_AFTER: &[&str] = &["للانباء", "الاخباريه", "news", "agency"];
+
+/// Stance of an attribution verb.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stance {
+    /// States what the source said.
+    Neutral,
+    /// Presents the source's words as established.
+    Affirming,
+    /// Distances itself from the source's words.
+    Distancing,
+}
+
+impl Stance {
+    /// Lower-case name, as in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stance::Neutral => "neutral",
+            Stance::Affirming => "affirming",
+            Stance::Distancing => "distancing",
+        }
+    }
+}
+
+const VERBS: &[(&str, Stance)] = &[
+    ("قال", Stance::Neutral),
+    ("قالت", Stance::Neutral),
+    ("ذكر", Stance::Neutral),
+    ("ذكرت", Stance::Neutral),
+    ("نقل", Stance::Neutral),
+    ("نقلت", Stance::Neutral),
+    ("نقلته", Stance::Neutral),
+    ("افاد", Stance::Neutral),
+    ("افادت", Stance::Neutral),
+    ("اعلن", Stance::Neutral),
+    ("اعلنت", Stance::Neutral),
+    ("حسب", Stance::Neutral),
+    ("بحسب", Stance::Neutral),
+    ("وبحسب", Stance::Neutral),
+    ("وحسب", Stance::Neutral),
+    ("وفق", Stance::Neutral),
+    ("وفقا", Stance::Neutral),
+    ("اورد", Stance::Neutral),
+    ("اوردت", Stance::Neutral),
+    ("نشر", Stance::Neutral),
+    ("نشرت", Stance::Neutral),
+    ("بث", Stance::Neutral),
+    ("بثت", Stance::Neutral),
+    ("said", Stance::Neutral),
+    ("reported", Stance::Neutral),
+    ("according", Stance::Neutral),
+    ("اكد", Stance::Affirming),
+    ("اكدت", Stance::Affirming),
+    ("كشف", Stance::Affirming),
+    ("كشفت", Stance::Affirming),
+    ("اوضح", Stance::Affirming),
+    ("اوضحت", Stance::Affirming),
+    ("confirmed", Stance::Affirming),
+    ("revealed", Stance::Affirming),
+    ("زعم", Stance::Distancing),
+    ("زعمت", Stance::Distancing),
+    ("ادعي", Stance::Distancing),
+    ("ادعت", Stance::Distancing),
+    ("claimed", Stance::Distancing),
+    ("alleged", Stance::Distancing),
+];
+
+/// One agency cited by a text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attribution {
+    /// Canonical agency name.
+    pub agency: String,
+    /// Times it is named.
+    pub mentions: u32,
+    /// Verbs used around it, as written (folded), distinct, in text order.
+    pub verbs: Vec<String>,
+    /// The most distancing stance among them (neutral when no verb).
+    pub stance: Stance,
+}
+
+/// The agency list, with folded forms.
+#[derive(Debug, Clone)]
+pub struct Agencies {
+    list: Vec<Agency>,
+}
+
+impl Default for Agencies {
+    fn default() -> Self {
+        Self {
+            list: AGENCIES
+                .iter()
+                .map(|&(name, forms, needs_context)| Agency {
+                    name: name.into(),
+                    forms: forms.split('|').map(|f| f.split(' ').map(fold).collect()).collect(),
+                    needs_context,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Light folding for matching names: alef forms, ة, ى, case.
+fn fold(w: &str) -> String {
+    w.chars()
+        .map(|c| match c {
+            'أ' | 'إ' | 'آ' | 'ٱ' => 'ا',
+            'ة' => 'ه',
+            'ى' => 'ي',
+            c => c.to_lowercase().next().unwrap_or(c),
+        })
+        .collect()
+}
+
+struct Word {
+    folded: String,
+    start: usize,
+    end: usize,
+}
+
+fn words(l1: &str) -> Vec<Word> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in l1.char_indices().chain(std::iter::once((l1.len(), ' '))) {
+        match (c.is_alphanumeric(), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                out.push(Word { folded: fold(&l1[s..i]), start: s, end: i });
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+impl Agencies {
+    /// Adds an agency (from a config file).
+    pub fn add(&mut self, name: &str, forms: &[String], needs_context: bool) {
+        self.list.push(Agency {
+            name: name.into(),
+            forms: forms.iter().map(|f| f.split(' ').map(fold).collect()).collect(),
+            needs_context,
+        });
+    }
+
+    /// The agencies cited in `l1` (an L1 text), in order of first mention.
+    pub fn find(&self, l1: &str) -> Vec<Attribution> {
+        let w = words(l1);
+        let mut out: Vec<Attribution> = Vec::new();
+        let mut i = 0;
+        while i < w.len() {
+            let mut matched = None;
+            'agencies: for agency in &self.list {
+                for form in &agency.forms {
+                    let n = form.len();
+                    if i + n > w.len() {
+                        continue;
+                    }
+                    // A form matches the words, or the last word with a
+                    // one-letter prefix (ل, ب, و, ف).
+                    let ok = form.iter().enumerate().all(|(k, f)| {
+                        let word = &w[i + k].folded;
+                        word == f
+                            || (k == 0 && word.chars().count() == f.chars().count() + 1 && {
+                                let mut c = word.chars();
+                                matches!(c.next(), Some('ل' | 'ب' | 'و' | 'ف')) && c.as_str() == f
+                            })
+                    });
+                    if ok && (!agency.needs_context || in_context(l1, &w, i, i + n)) {
+                        matched = Some((agency, n));
+                        break 'agencies;
+                    }
+                }
+            }
+            let Some((agency, n)) = matched else {
+                i += 1;
+                continue;
+            };
+            let from = i.saturating_sub(6);
+            let to = (i + n + 4).min(w.len());
+            let mut verbs: Vec<(String, Stance)> = w[from..to]
+                .iter()
+                .filter_map(|x| {
+                    // Conjunctions are written attached: وقال, فذكرت.
+                    let bare = x.folded.strip_prefix(['و', 'ف']).filter(|b| b.chars().count() >= 3);
+                    VERBS.iter().find(|(v, _)| *v == x.folded || bare == Some(*v)).map(|&(v, s)| (v.to_string(), s))
+                })
+                .collect();
+            let window = &l1[w[from].start..w[to - 1].end];
+            if window.contains("حد وصف") || window.contains("حد تعبير") || window.contains("حسب تعبير")
+            {
+                verbs.push(("على حد وصفها".into(), Stance::Distancing));
+            }
+            let entry = match out.iter_mut().find(|a| a.agency == agency.name) {
+                Some(e) => e,
+                None => {
+                    out.push(Attribution {
+                        agency: agency.name.clone(),
+                        mentions: 0,
+                        verbs: Vec::new(),
+                        stance: Stance::Neutral,
+                    });
+                    out.last_mut().expect("just pushed")
+                }
+            };
+            entry.mentions += 1;
+            for (v, s) in verbs {
+                if !entry.verbs.contains(&v) {
+                    entry.verbs.push(v);
+                }
+                entry.stance = entry.stance.max(s);
+            }
+            i += n;
+        }
+        out
+    }
+}
+
+/// True when the words `from..to` are named as an agency: after an agency
+/// word, before للأنباء, or inside quotation marks or brackets.
+fn in_context(l1: &str, w: &[Word], from: usize, to: usize) -> bool {
+    let before = w[from.saturating_sub(3)..from].iter().any(|x| CONTEXT_BEFORE.contains(&x.folded.as_str()));
+    let after = w.get(to).is_some_and(|x| CONTEXT_AFTER.contains(&x.folded.as_str()));
+    let start = w[from].start;
+    let end = w[to - 1].end;
+    let prev = l1[..start].trim_end().chars().next_back();
+    let next = l1[end..].trim_start().chars().next();
+    let wrapped = matches!((prev, next), (Some('"'), Some('"')) | (Some('('), Some(')')) | (Some('\''), Some('\'')));
+    before || after || wrapped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::canonical;
+
+    fn names(text: &str) -> Vec<String> {
+        Agencies::default().find(&canonical(text)).into_iter().map(|a| a.agency).collect()
+    }
+
+    #[test]
+    fn agencies_with_and_without_context() {
+        assert_eq!(names("وفق وكالة «سانا» أمس، وذكرت وكالة «فارس» الإيرانية"), ["SANA", "Fars"]);
+        assert_eq!(names("بحسب ما نقلته وكالة الأنباء الإيرانية الرسمية (إرنا)"), ["IRNA"]);
+        assert_eq!(names("قال لوكالة «سبوتنيك» الروسية، وقالت وكالة فرانس برس و(أ ف ب)"), ["Sputnik", "AFP"]);
+        assert_eq!(names("According to Reuters and AFP"), ["Reuters", "AFP"]);
+        // Common words are not agencies outside an agency context.
+        assert!(names("كان فارس على حصانه في العالم العربي").is_empty());
+        assert_eq!(names("ذكرت صحيفة الوطن السورية"), ["Al-Watan"]);
+    }
+
+    #[test]
+    fn verbs_and_stance() {
+        let found = Agencies::default().find(&canonical(
+            "ذكرت وكالة «سانا» أن الاجتماع بحث الوضع، وزعمت «سانا» أن القصف استهدف الإرهابيين على حد وصفها",
+        ));
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].mentions, 2);
+        assert!(found[0].verbs.contains(&"ذكرت".to_string()) && found[0].verbs.contains(&"زعمت".to_string()));
+        assert_eq!(found[0].stance, Stance::Distancing);
+        let found = Agencies::default().find(&canonical("وأكدت وكالة رويترز الخبر"));
+        assert_eq!(found[0].stance, Stance::Affirming);
+    }
+}

@@ -1,0 +1,187 @@
+//! Background document frequencies of L3 stems, so that even a batch of five
+//! articles knows which words are rare (DESIGN section 6).
+//!
+//! The table is built from real Arabic news by `examples/build_background.rs`
+//! (from the ANT corpus; see `data/README.md` for provenance and citation) and
+//! compiled into the binary. Its file format, version [`FORMAT`], all
+//! little-endian, zstd-compressed:
+//!
+//! ```text
+//! "RWBG" | format u32 | normalization version u32 | stemmer name (u32 length, bytes)
+//!        | documents u64 | entries u64 | entries × (term key u64, df u32), sorted by key
+//! ```
+//!
+//! A term key is [`term_key`]: XXH3-64 of the stem's UTF-8 bytes. Only stems
+//! seen in at least two documents are stored; a stem that is not in the table
+//! has a background frequency of 0. Opening a table made with another
+//! normalization or stemmer is an error, since its keys would not match.
+
+use crate::error::{Error, Result};
+use crate::hash::xxh3;
+use crate::normalize::{STEMMER, VERSION};
+use std::sync::OnceLock;
+
+/// Version of the file format.
+pub const FORMAT: u32 = 1;
+const MAGIC: &[u8; 4] = b"RWBG";
+const TERM_SEED: u64 = 0x7465_726d_6b65_7901;
+
+/// The stable key of a stem.
+#[inline]
+pub fn term_key(stem: &str) -> u64 {
+    xxh3(stem.as_bytes(), TERM_SEED)
+}
+
+/// Document frequencies of stems in a background corpus.
+#[derive(Debug, Clone, Default)]
+pub struct Background {
+    docs: u64,
+    keys: Vec<u64>,
+    dfs: Vec<u32>,
+    total: u64,
+}
+
+impl Background {
+    /// Builds a table from (key, df) pairs over `docs` documents.
+    pub fn new(docs: u64, mut entries: Vec<(u64, u32)>) -> Self {
+        entries.sort_unstable();
+        let (keys, dfs): (Vec<u64>, Vec<u32>) = entries.into_iter().unzip();
+        let total = dfs.iter().map(|&d| u64::from(d)).sum();
+        Self { docs, keys, dfs, total }
+    }
+
+    /// Number of documents the table was counted over.
+    pub fn docs(&self) -> u64 {
+        self.docs
+    }
+
+    /// Number of stems stored.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// True when no stem is stored.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Background document frequency of a term key (0 when unknown).
+    #[inline]
+    pub fn df(&self, key: u64) -> u32 {
+        self.keys.binary_search(&key).map_or(0, |i| self.dfs[i])
+    }
+
+    /// A term's share of all background occurrences (document frequencies
+    /// summed), smoothed so that unknown terms get a small share: the prior
+    /// for log-odds ratios.
+    pub fn share(&self, key: u64) -> f64 {
+        (f64::from(self.df(key)) + 0.5) / (self.total as f64 + 0.5 * self.keys.len() as f64 + 1.0)
+    }
+
+    /// The table in its file format.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut raw = Vec::with_capacity(32 + self.keys.len() * 12);
+        raw.extend_from_slice(MAGIC);
+        raw.extend_from_slice(&FORMAT.to_le_bytes());
+        raw.extend_from_slice(&VERSION.to_le_bytes());
+        raw.extend_from_slice(&(STEMMER.len() as u32).to_le_bytes());
+        raw.extend_from_slice(STEMMER.as_bytes());
+        raw.extend_from_slice(&self.docs.to_le_bytes());
+        raw.extend_from_slice(&(self.keys.len() as u64).to_le_bytes());
+        for (k, d) in self.keys.iter().zip(&self.dfs) {
+            raw.extend_from_slice(&k.to_le_bytes());
+            raw.extend_from_slice(&d.to_le_bytes());
+        }
+        zstd::encode_all(&raw[..], 19).expect("in-memory compression")
+    }
+
+    /// Reads a table; `what` names it in errors.
+    pub fn from_bytes(bytes: &[u8], what: &str) -> Result<Self> {
+        let bad = |why: &str| Error::Incompatible(format!("{what}: {why}"));
+        let raw = zstd::decode_all(bytes).map_err(|e| bad(&format!("not a compressed background table ({e})")))?;
+        let mut r = Reader { raw: &raw, at: 0 };
+        if r.take(4).ok_or_else(|| bad("truncated"))? != MAGIC {
+            return Err(bad("not a background table"));
+        }
+        let format = r.u32().ok_or_else(|| bad("truncated"))?;
+        if format != FORMAT {
+            return Err(bad(&format!("format {format}, this riwaya reads format {FORMAT}")));
+        }
+        let norm = r.u32().ok_or_else(|| bad("truncated"))?;
+        let name_len = r.u32().ok_or_else(|| bad("truncated"))? as usize;
+        let stemmer = r.take(name_len).ok_or_else(|| bad("truncated"))?;
+        if norm != VERSION || stemmer != STEMMER.as_bytes() {
+            return Err(bad(&format!(
+                "made with normalization {norm} and stemmer {}, this riwaya uses {VERSION} and {STEMMER}; rebuild it with examples/build_background.rs",
+                String::from_utf8_lossy(stemmer)
+            )));
+        }
+        let docs = r.u64().ok_or_else(|| bad("truncated"))?;
+        let n = r.u64().ok_or_else(|| bad("truncated"))? as usize;
+        let mut keys = Vec::with_capacity(n);
+        let mut dfs = Vec::with_capacity(n);
+        for _ in 0..n {
+            keys.push(r.u64().ok_or_else(|| bad("truncated"))?);
+            dfs.push(r.u32().ok_or_else(|| bad("truncated"))?);
+        }
+        if !keys.windows(2).all(|w| w[0] < w[1]) {
+            return Err(bad("entries are not sorted"));
+        }
+        let total = dfs.iter().map(|&d| u64::from(d)).sum();
+        Ok(Self { docs, keys, dfs, total })
+    }
+}
+
+struct Reader<'a> {
+    raw: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let s = self.raw.get(self.at..self.at + n)?;
+        self.at += n;
+        Some(s)
+    }
+    fn u32(&mut self) -> Option<u32> {
+        self.take(4).map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
+    }
+    fn u64(&mut self) -> Option<u64> {
+        self.take(8).map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
+    }
+}
+
+/// The table shipped in the binary.
+pub fn builtin() -> &'static Background {
+    static TABLE: OnceLock<Background> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        Background::from_bytes(include_bytes!("../data/background-df.bin.zst"), "the built-in background table")
+            .expect("the shipped table matches this build (tests/golden.rs checks it)")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_lookups() {
+        let t = Background::new(10, vec![(term_key("طهر"), 4), (term_key("شمخان"), 2)]);
+        let back = Background::from_bytes(&t.to_bytes(), "test").unwrap();
+        assert_eq!(back.docs(), 10);
+        assert_eq!(back.df(term_key("طهر")), 4);
+        assert_eq!(back.df(term_key("مجهول")), 0);
+        assert!(Background::from_bytes(b"nonsense", "test").is_err());
+    }
+
+    #[test]
+    fn the_builtin_table_loads_and_knows_common_and_rare_words() {
+        let t = builtin();
+        assert!(t.docs() > 40_000, "{}", t.docs());
+        assert!(t.len() > 10_000);
+        let common = t.df(term_key(&crate::normalize::stem("الحكومه")));
+        let rare = t.df(term_key(&crate::normalize::stem("شمخاني")));
+        assert!(common > 1000, "{common}");
+        assert!(rare < 50, "{rare}");
+    }
+}

@@ -1,0 +1,239 @@
+//! The cluster job end to end (DESIGN sections 6 to 8): stories across
+//! outlets, and how each version diverges.
+//!
+//! 1. One pass reads, validates and signs every article and extracts its
+//!    story features ([`crate::features`]); articles holding learned
+//!    boilerplate are redone.
+//! 2. Near-duplicate groups come from the dedup engine ([`crate::dedup`]) and
+//!    are strong links: their articles always share a story.
+//! 3. IDF from the batch and the background table; each article becomes a
+//!    vector; stories are built by single-pass centroid linkage in time
+//!    order ([`crate::story`]).
+//! 4. For each story of two or more articles, the texts are read again and
+//!    every version's divergence is measured ([`crate::diverge`]).
+//!
+//! Stories come out sorted by first publication time, then id; every input
+//! article is in exactly one story.
+
+use crate::background::{Background, builtin};
+use crate::corpus::{Corpus, ReadOptions};
+use crate::dedup::{DedupOptions, Groups, find_groups};
+use crate::diverge::{Divergence, StoryText, diverge, story_texts};
+use crate::error::Result;
+use crate::features::{Features, extract};
+use crate::ids::DocIdx;
+use crate::input::Inputs;
+use crate::job::SignOptions;
+use crate::progress::Progress;
+use crate::scheme::Scheme;
+use crate::sign::{Signatures, read_and_sign_with};
+use crate::story::{Idf, Item, Story, StoryOptions, cluster};
+use crate::timing::Timings;
+use rayon::prelude::*;
+
+/// Everything a cluster run needs.
+#[derive(Debug, Clone, Default)]
+pub struct ClusterJob {
+    /// Reading.
+    pub read: ReadOptions,
+    /// Signing (for near-duplicates).
+    pub sign: SignOptions,
+    /// Near-duplicate settings.
+    pub dedup: DedupOptions,
+    /// Story settings.
+    pub story: StoryOptions,
+    /// Skip the divergence measures (stories only).
+    pub no_divergence: bool,
+}
+
+impl ClusterJob {
+    /// The signature scheme used for near-duplicates.
+    pub fn scheme(&self) -> Scheme {
+        Scheme {
+            shingle: self.sign.shingle,
+            num_hashes: self.sign.num_hashes,
+            variant: self.sign.variant,
+            seed: self.sign.seed,
+            lsh: self.dedup.lsh_params(self.sign.num_hashes),
+        }
+    }
+}
+
+/// The outcome of a cluster run.
+#[derive(Debug)]
+pub struct ClusterRun {
+    /// The valid articles.
+    pub corpus: Corpus,
+    /// Their signatures.
+    pub signatures: Signatures,
+    /// Near-duplicate groups.
+    pub groups: Groups,
+    /// Story features per article.
+    pub features: Vec<Features>,
+    /// Stories, sorted by first publication time then id; members sorted by
+    /// time then id.
+    pub stories: Vec<Story>,
+    /// Divergence of every member of each story (empty for single-article
+    /// stories), in member order.
+    pub divergence: Vec<Vec<Divergence>>,
+    /// Texts of the multi-article stories (for the HTML report).
+    pub texts: Vec<Option<StoryText>>,
+    /// The near-duplicate keeper of each removed article.
+    pub duplicate_of: Vec<Option<DocIdx>>,
+    /// Time per stage.
+    pub timings: Timings,
+}
+
+/// Runs the cluster job.
+pub fn run_cluster(inputs: &Inputs, job: &ClusterJob, progress: &dyn Progress) -> Result<ClusterRun> {
+    run_cluster_with(inputs, job, builtin(), progress)
+}
+
+/// As [`run_cluster`] with a given background table.
+pub fn run_cluster_with(
+    inputs: &Inputs,
+    job: &ClusterJob,
+    background: &Background,
+    progress: &dyn Progress,
+) -> Result<ClusterRun> {
+    let scheme = job.scheme();
+    let mut timings = Timings::default();
+    let (corpus, signatures, features) = timings.time("read+sign", || {
+        read_and_sign_with(inputs, &job.read, &scheme, progress, |article, content| extract(content, article.published))
+    })?;
+    let groups =
+        timings.time("near-duplicates", || find_groups(inputs, &corpus, &signatures, &scheme, &job.dedup, progress))?;
+    let mut group_of: Vec<Option<u32>> = vec![None; corpus.len()];
+    for (g, members) in groups.groups.iter().enumerate() {
+        for d in members {
+            group_of[d.get()] = Some(g as u32);
+        }
+    }
+    let mut duplicate_of = vec![None; corpus.len()];
+    for r in &groups.removals {
+        duplicate_of[r.doc.get()] = Some(r.keeper);
+    }
+    let stories = timings.time("stories", || {
+        let idf = Idf::new(background, &features);
+        let items: Vec<Item> = (0..corpus.len())
+            .into_par_iter()
+            .map(|i| {
+                let f = &features[i];
+                Item {
+                    doc: DocIdx(i as u32),
+                    id: corpus.docs[i].id.clone(),
+                    vector: idf.vector(f, job.story.article_terms),
+                    quote_grams: f.quote_grams.clone(),
+                    time: f.time,
+                    event_day: f.event_day,
+                    group: group_of[i],
+                }
+            })
+            .collect();
+        let mut stories = cluster(items, &job.story);
+        let time_of = |d: &DocIdx| features[d.get()].time;
+        for s in &mut stories {
+            s.members.sort_by(|a, b| {
+                (time_of(a).is_none(), time_of(a), &corpus.doc(*a).id).cmp(&(
+                    time_of(b).is_none(),
+                    time_of(b),
+                    &corpus.doc(*b).id,
+                ))
+            });
+        }
+        stories.sort_by(|a, b| {
+            (a.first_time.is_none(), a.first_time, &a.id).cmp(&(b.first_time.is_none(), b.first_time, &b.id))
+        });
+        stories
+    });
+    let (texts, divergence) = if job.no_divergence {
+        (vec![None; stories.len()], vec![Vec::new(); stories.len()])
+    } else {
+        timings.time("divergence", || -> Result<_> {
+            let texts = story_texts(inputs, &corpus, &stories, progress)?;
+            let idf = Idf::new(background, &features);
+            let divergence: Vec<Vec<Divergence>> =
+                texts.par_iter().map(|t| t.as_ref().map(|t| diverge(t, &idf)).unwrap_or_default()).collect();
+            Ok((texts, divergence))
+        })?
+    };
+    Ok(ClusterRun { corpus, signatures, groups, features, stories, divergence, texts, duplicate_of, timings })
+}
+
+impl ClusterRun {
+    /// The outlets of a story, sorted, distinct.
+    pub fn outlets(&self, story: &Story) -> Vec<&str> {
+        let mut v: Vec<&str> = story.members.iter().filter_map(|&d| self.corpus.source_of(d)).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// The JSON object of story `s` (DESIGN section 8): `cluster`, `members`
+    /// (each with `id`, `source`, `published`, `duplicate_of`, `divergence`),
+    /// then `size`, `outlets`, `first_published`, `last_published`.
+    pub fn story_json(&self, s: usize) -> serde_json::Value {
+        let story = &self.stories[s];
+        let divergence = &self.divergence[s];
+        let members: Vec<serde_json::Value> = story
+            .members
+            .iter()
+            .enumerate()
+            .map(|(k, &d)| {
+                let meta = self.corpus.doc(d);
+                let mut m = serde_json::Map::new();
+                m.insert("id".into(), meta.id.to_json());
+                m.insert("source".into(), self.corpus.source_of(d).into());
+                m.insert("published".into(), meta.published.map(|p| p.to_string()).into());
+                m.insert(
+                    "duplicate_of".into(),
+                    self.duplicate_of[d.get()].map(|k| self.corpus.doc(k).id.to_json()).into(),
+                );
+                m.insert(
+                    "divergence".into(),
+                    divergence
+                        .get(k)
+                        .map_or(serde_json::Value::Null, |v| serde_json::to_value(v).expect("serializable")),
+                );
+                if meta.published.is_none()
+                    && let Some(day) = self.features[d.get()].day
+                {
+                    let date = crate::date::Published { unix: day * 86_400, date_only: true };
+                    m.insert("date_from_text".into(), date.to_string().into());
+                }
+                serde_json::Value::Object(m)
+            })
+            .collect();
+        let time = |t: Option<i64>| {
+            t.and_then(|t| jiff::Timestamp::from_second(t).ok()).map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+        };
+        serde_json::json!({
+            "cluster": story.id,
+            "members": members,
+            "size": story.members.len(),
+            "outlets": self.outlets(story),
+            "first_published": time(story.first_time),
+            "last_published": time(story.last_time),
+        })
+    }
+
+    /// Writes one story per line, those with at least `min_size` members.
+    pub fn write_jsonl(
+        &self,
+        out: &mut dyn std::io::Write,
+        out_name: &std::path::Path,
+        min_size: usize,
+    ) -> Result<u64> {
+        let mut n = 0;
+        for s in 0..self.stories.len() {
+            if self.stories[s].members.len() < min_size {
+                continue;
+            }
+            let mut line = serde_json::to_vec(&self.story_json(s)).expect("serializable");
+            line.push(b'\n');
+            out.write_all(&line).map_err(|e| crate::output::write_error(out_name, e))?;
+            n += 1;
+        }
+        Ok(n)
+    }
+}

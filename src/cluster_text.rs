@@ -1,0 +1,347 @@
+//! The texts of a story's members, prepared for comparison and display.
+//!
+//! Each member's title and text are read again and cut, line by line (the
+//! text without its boilerplate lines), into words: L2 tokens with their L3
+//! stem keys and their **character offsets in the original field** (Unicode
+//! scalar values, as Python indexes strings), found through the L1 offset map
+//! ([`crate::normalize::canonical_with_offsets`]). Words are grouped into
+//! sentences (at `.`, `!`, `?` and line ends, after L1 has mapped the Arabic
+//! forms) and quoted spans (between quotation marks, within a line), and the
+//! agencies the member cites are found ([`crate::attribution`]).
+
+use crate::attribution::{Agencies, Attribution};
+use crate::background::term_key;
+use crate::corpus::Corpus;
+use crate::date::Published;
+use crate::error::Result;
+use crate::ids::{ArticleId, DocIdx};
+use crate::input::{Article, Inputs};
+use crate::normalize::{TokenBuilder, canonical_with_offsets, for_each_token_span, stem};
+use crate::progress::Progress;
+use crate::story::Story;
+use serde::Serialize;
+use std::ops::Range;
+
+/// Which field of an article a span is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Field {
+    /// The headline.
+    Title,
+    /// The body.
+    Text,
+}
+
+/// A word of a member.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tok {
+    /// L3 stem key.
+    pub key: u64,
+    /// L2 form.
+    pub surface: Box<str>,
+    /// Field it is in.
+    pub field: Field,
+    /// Character offsets in that field.
+    pub start: usize,
+    /// End offset (exclusive).
+    pub end: usize,
+}
+
+/// A sentence: a run of words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sentence {
+    /// Field it is in.
+    pub field: Field,
+    /// Its words (indices into the member's words).
+    pub tokens: Range<usize>,
+    /// Character offsets in the field.
+    pub start: usize,
+    /// End offset (exclusive).
+    pub end: usize,
+}
+
+/// A quoted span.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuoteSpan {
+    /// Field it is in.
+    pub field: Field,
+    /// Its words.
+    pub tokens: Range<usize>,
+    /// Character offsets in the field.
+    pub start: usize,
+    /// End offset (exclusive).
+    pub end: usize,
+    /// The quotation as written.
+    pub text: String,
+}
+
+/// One member of a story, prepared.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberText {
+    /// The article.
+    pub doc: DocIdx,
+    /// Its id.
+    pub id: ArticleId,
+    /// Its outlet.
+    pub source: Option<String>,
+    /// Its publication time.
+    pub published: Option<Published>,
+    /// The original title.
+    pub title: String,
+    /// The original text.
+    pub text: String,
+    /// Byte ranges of the text's lines that are not boilerplate.
+    pub kept_lines: Vec<Range<usize>>,
+    /// Words: the title's, then the text's.
+    pub tokens: Vec<Tok>,
+    /// Sentences, in order.
+    pub sentences: Vec<Sentence>,
+    /// Quoted spans, in order.
+    pub quotes: Vec<QuoteSpan>,
+    /// Agencies cited.
+    pub attributions: Vec<Attribution>,
+}
+
+impl MemberText {
+    /// The words of one field.
+    pub fn field_tokens(&self, field: Field) -> Range<usize> {
+        let split = self.tokens.iter().position(|t| t.field == Field::Text).unwrap_or(self.tokens.len());
+        match field {
+            Field::Title => 0..split,
+            Field::Text => split..self.tokens.len(),
+        }
+    }
+
+    /// The original field.
+    pub fn field(&self, field: Field) -> &str {
+        match field {
+            Field::Title => &self.title,
+            Field::Text => &self.text,
+        }
+    }
+
+    /// A span of a field by character offsets.
+    pub fn slice(&self, field: Field, start: usize, end: usize) -> String {
+        self.field(field).chars().skip(start).take(end - start).collect()
+    }
+
+    /// The text of sentence `s`.
+    pub fn sentence_text(&self, s: usize) -> String {
+        let sen = &self.sentences[s];
+        self.slice(sen.field, sen.start, sen.end)
+    }
+}
+
+/// The prepared members of one story.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoryText {
+    /// Members, in the story's order.
+    pub members: Vec<MemberText>,
+}
+
+/// Byte offsets to character offsets, for increasing byte offsets.
+struct Chars<'s> {
+    s: &'s str,
+    byte: usize,
+    char: usize,
+}
+
+impl Chars<'_> {
+    fn at(&mut self, byte: usize) -> usize {
+        if byte < self.byte {
+            self.byte = 0;
+            self.char = 0;
+        }
+        self.char += self.s[self.byte..byte].chars().count();
+        self.byte = byte;
+        self.char
+    }
+}
+
+struct Builder {
+    tokens: Vec<Tok>,
+    sentences: Vec<Sentence>,
+    quotes: Vec<QuoteSpan>,
+    l1_all: String,
+}
+
+impl Builder {
+    fn close_sentence(&mut self, field: Field, from: usize) {
+        if self.tokens.len() > from {
+            let (start, end) = (self.tokens[from].start, self.tokens[self.tokens.len() - 1].end);
+            self.sentences.push(Sentence { field, tokens: from..self.tokens.len(), start, end });
+        }
+    }
+
+    /// Adds one line of a field: `line` is `field_text[range]`.
+    fn line(
+        &mut self,
+        field: Field,
+        field_text: &str,
+        range: Range<usize>,
+        chars: &mut Chars<'_>,
+        tb: &mut TokenBuilder,
+    ) {
+        let line = &field_text[range.clone()];
+        let canon = canonical_with_offsets(line);
+        let l1 = &canon.text;
+        self.l1_all.push_str(l1);
+        self.l1_all.push('\n');
+        // L1 byte offset -> L1 char index.
+        let char_of: Vec<usize> = {
+            let mut v = vec![0; l1.len() + 1];
+            let mut k = 0;
+            for (b, c) in l1.char_indices() {
+                v[b..b + c.len_utf8()].fill(k);
+                k += 1;
+            }
+            v[l1.len()] = k;
+            v
+        };
+        let mut raw: Vec<(String, Range<usize>)> = Vec::new();
+        for_each_token_span(l1, tb, |t, r| raw.push((t.to_string(), r)));
+        // Sentence breaks and quotation marks, as L1 byte offsets.
+        let bytes = l1.as_bytes();
+        let breaks: Vec<usize> = l1
+            .char_indices()
+            .filter(|&(i, c)| {
+                matches!(c, '.' | '!' | '?')
+                    && !(c == '.'
+                        && i > 0
+                        && bytes[i - 1].is_ascii_digit()
+                        && bytes.get(i + 1).is_some_and(|b| b.is_ascii_digit()))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let marks: Vec<usize> = l1.match_indices('"').map(|(i, _)| i).collect();
+        let mut sentence_from = self.tokens.len();
+        let mut next_break = 0;
+        let first_token = self.tokens.len();
+        for (surface, r) in raw {
+            while next_break < breaks.len() && breaks[next_break] < r.start {
+                self.close_sentence(field, sentence_from);
+                sentence_from = self.tokens.len();
+                next_break += 1;
+            }
+            let (from_char, to_char) = (char_of[r.start], char_of[r.end]);
+            let (ob, oe) = canon.original_range(from_char, to_char, line.len());
+            let start = chars.at(range.start + ob);
+            let end = chars.at(range.start + oe);
+            self.tokens.push(Tok { key: term_key(&stem(&surface)), surface: surface.into(), field, start, end });
+        }
+        self.close_sentence(field, sentence_from);
+        // Quotes: words between the 1st and 2nd mark, 3rd and 4th, ...
+        let line_tokens = first_token..self.tokens.len();
+        let l1_starts: Vec<usize> = {
+            let mut v = Vec::new();
+            for_each_token_span(l1, tb, |_, r| v.push(r.start));
+            v
+        };
+        for pair in marks.chunks_exact(2) {
+            let inside: Vec<usize> = l1_starts
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| **s > pair[0] && **s < pair[1])
+                .map(|(k, _)| line_tokens.start + k)
+                .collect();
+            if inside.len() >= 3 {
+                let (a, b) = (inside[0], inside[inside.len() - 1] + 1);
+                let (start, end) = (self.tokens[a].start, self.tokens[b - 1].end);
+                let text = field_text.chars().skip(start).take(end - start).collect();
+                self.quotes.push(QuoteSpan { field, tokens: a..b, start, end, text });
+            }
+        }
+    }
+}
+
+/// Prepares one member: `kept` are the byte ranges of its text's lines that
+/// are not boilerplate. Agencies named like the member's own outlet are not
+/// counted as attributions.
+pub fn prepare(doc: DocIdx, article: &Article<'_>, kept: Vec<Range<usize>>, agencies: &Agencies) -> MemberText {
+    let mut b = Builder { tokens: Vec::new(), sentences: Vec::new(), quotes: Vec::new(), l1_all: String::new() };
+    let mut tb = TokenBuilder::default();
+    let title: &str = &article.title;
+    let text: &str = &article.text;
+    let mut chars = Chars { s: title, byte: 0, char: 0 };
+    b.line(Field::Title, title, 0..title.len(), &mut chars, &mut tb);
+    let mut chars = Chars { s: text, byte: 0, char: 0 };
+    for r in &kept {
+        b.line(Field::Text, text, r.clone(), &mut chars, &mut tb);
+    }
+    MemberText {
+        doc,
+        id: article.id.clone(),
+        source: article.source.as_ref().map(|s| s.to_string()),
+        published: article.published,
+        title: title.to_string(),
+        text: text.to_string(),
+        kept_lines: kept,
+        tokens: b.tokens,
+        sentences: b.sentences,
+        quotes: b.quotes,
+        // An outlet naming itself (a sign-off, an appeal) is not citing.
+        attributions: agencies
+            .find(&b.l1_all)
+            .into_iter()
+            .filter(|a| article.source.as_deref().is_none_or(|own| !a.agency.eq_ignore_ascii_case(own)))
+            .collect(),
+    }
+}
+
+/// The prepared texts of every story with two or more members (`None` for
+/// the others), reading those articles again.
+pub fn story_texts(
+    inputs: &Inputs,
+    corpus: &Corpus,
+    stories: &[Story],
+    progress: &dyn Progress,
+) -> Result<Vec<Option<StoryText>>> {
+    let mut wanted: Vec<DocIdx> =
+        stories.iter().filter(|s| s.members.len() > 1).flat_map(|s| s.members.iter().copied()).collect();
+    wanted.sort_unstable();
+    let agencies = Agencies::default();
+    let prepared = corpus.par_map_selected(inputs, progress, &wanted, |doc, article| {
+        let kept = corpus.stripper.kept(corpus.slot_of(doc), corpus.source_of(doc), &article.text).lines;
+        prepare(doc, article, kept, &agencies)
+    })?;
+    let mut by_doc: ahash::AHashMap<DocIdx, MemberText> = wanted.into_iter().zip(prepared).collect();
+    Ok(stories
+        .iter()
+        .map(|s| {
+            (s.members.len() > 1)
+                .then(|| StoryText { members: s.members.iter().map(|d| by_doc.remove(d).expect("prepared")).collect() })
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::borrow::Cow;
+
+    #[test]
+    fn offsets_point_into_the_original_fields() {
+        let article = Article {
+            id: ArticleId::string("x"),
+            source: None,
+            published: None,
+            title: Cow::Borrowed("عنوانٌ قصيرٌ"),
+            text: Cow::Borrowed("سطر زائد\nوقال شمخاني، إن «دعمت إيران الحكومةَ السورية في أصعب الظروف». ثم غادر.\n"),
+            url: None,
+        };
+        let kept: Vec<Range<usize>> = std::iter::once(9..article.text.len() - 1).collect();
+        let m = prepare(DocIdx(0), &article, kept, &Agencies::default());
+        assert_eq!(m.field_tokens(Field::Title).len(), 2);
+        for t in &m.tokens {
+            let s = m.slice(t.field, t.start, t.end);
+            assert!(!s.is_empty() && !s.contains(' '), "{s:?}");
+        }
+        assert_eq!(m.slice(Field::Title, m.tokens[0].start, m.tokens[0].end), "عنوانٌ");
+        assert_eq!(m.quotes.len(), 1);
+        assert_eq!(m.quotes[0].text, "دعمت إيران الحكومةَ السورية في أصعب الظروف");
+        // Title, then two sentences of the text.
+        assert_eq!(m.sentences.len(), 3);
+        assert!(m.sentence_text(2).starts_with("ثم"));
+        assert!(!m.tokens.iter().any(|t| &*t.surface == "زاءد"), "the boilerplate line is left out");
+    }
+}

@@ -1,0 +1,464 @@
+//! Same-event clustering (DESIGN section 6): which articles report one event.
+//!
+//! Rewritten versions of one event share names, numbers, quotes and dates, not
+//! long verbatim runs, so the decision is made on IDF-weighted stems, not on
+//! shingles:
+//! - each article is a unit vector of `(1 + ln tf) · idf` over its L3 stems
+//!   (title stems count twice), pruned to its [`StoryOptions::article_terms`]
+//!   heaviest terms; IDF blends the batch's own document frequencies with the
+//!   built-in background table (`idf = ln((N_bg + N + 1) / (df_bg + df + 1))`),
+//!   so a batch of five articles still knows that شمخاني is rare and الحكومة
+//!   is not;
+//! - an article's similarity to a story is the cosine with the story's
+//!   centroid (the sum of its members' vectors), plus a bonus when it quotes a
+//!   phrase the story quotes, minus a penalty when the day it reports is two
+//!   days or more from every day the story reports;
+//! - only stories whose latest article is within the window (default ±3 days)
+//!   and whose span would stay within [`StoryOptions::max_span_days`] are
+//!   considered; near-duplicate groups always go to the same story.
+//!
+//! **Clustering** is single-pass centroid linkage in time order (as in Topic
+//! Detection and Tracking, Allan et al. 1998): each article, in order of
+//! (time, id), joins the most similar story if the score reaches the
+//! threshold, or founds a new one. An article is compared with centroids,
+//! never with single members, so a chain of pairwise links cannot merge
+//! unrelated stories. Candidate stories are found through postings of the
+//! article's rarest terms, so each article costs about the same whatever the
+//! size of the archive. Articles with no known day go last, against every
+//! story, with a stricter threshold. The same [`StoryIndex::add`] serves a
+//! whole archive at once and one night added to an index.
+//!
+//! A story's id is derived from its founding article's id, so it never
+//! changes as the story grows.
+
+use crate::background::Background;
+use crate::features::Features;
+use crate::hash::xxh3;
+use crate::ids::{ArticleId, DocIdx};
+use ahash::{AHashMap, AHashSet};
+
+/// Story clustering settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoryOptions {
+    /// An article joins a story whose latest article is at most this many
+    /// days away.
+    pub window_days: f64,
+    /// The span of a story (first to last article) stays within this.
+    pub max_span_days: f64,
+    /// Score needed to join a story.
+    pub threshold: f64,
+    /// Added when the article quotes a phrase the story quotes.
+    pub quote_bonus: f64,
+    /// Subtracted when the days reported conflict.
+    pub date_penalty: f64,
+    /// Added to the threshold for articles with no known day.
+    pub undated_extra: f64,
+    /// Terms kept per article vector.
+    pub article_terms: usize,
+    /// Terms kept per story centroid.
+    pub centroid_terms: usize,
+    /// Rarest terms of an article used to find candidate stories.
+    pub probe_terms: usize,
+}
+
+impl Default for StoryOptions {
+    fn default() -> Self {
+        Self {
+            window_days: 3.0,
+            max_span_days: 7.0,
+            threshold: 0.25,
+            quote_bonus: 0.1,
+            date_penalty: 0.2,
+            undated_extra: 0.1,
+            article_terms: 64,
+            centroid_terms: 256,
+            probe_terms: 12,
+        }
+    }
+}
+
+/// Inverse document frequencies: the batch's own counts blended with the
+/// background table.
+#[derive(Debug, Clone)]
+pub struct Idf<'b> {
+    background: &'b Background,
+    df: AHashMap<u64, u32>,
+    docs: u64,
+}
+
+impl<'b> Idf<'b> {
+    /// IDF over `features` (each article counts once per term) and the
+    /// background table.
+    pub fn new<'f>(background: &'b Background, features: impl IntoIterator<Item = &'f Features>) -> Self {
+        let mut df: AHashMap<u64, u32> = AHashMap::new();
+        let mut docs = 0;
+        for f in features {
+            docs += 1;
+            for &(k, _) in &f.terms {
+                *df.entry(k).or_default() += 1;
+            }
+        }
+        Self { background, df, docs }
+    }
+
+    /// An IDF from stored counts (for an index).
+    pub fn from_counts(background: &'b Background, df: AHashMap<u64, u32>, docs: u64) -> Self {
+        Self { background, df, docs }
+    }
+
+    /// The weight of a term.
+    #[inline]
+    pub fn idf(&self, key: u64) -> f64 {
+        let n = (self.background.docs() + self.docs + 1) as f64;
+        let df = (self.background.df(key) + self.df.get(&key).copied().unwrap_or(0) + 1) as f64;
+        (n / df).ln().max(0.0)
+    }
+
+    /// A term's background share, the prior of distinctive-term scores.
+    pub fn background_share(&self, key: u64) -> f64 {
+        self.background.share(key)
+    }
+
+    /// The article vector of `features`: unit length, its `keep` heaviest
+    /// terms, sorted by key.
+    pub fn vector(&self, features: &Features, keep: usize) -> Vec<(u64, f32)> {
+        let mut v: Vec<(u64, f64)> =
+            features.terms.iter().map(|&(k, tf)| (k, (1.0 + f64::from(tf).ln()) * self.idf(k))).collect();
+        let norm = v.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
+        if norm == 0.0 {
+            return Vec::new();
+        }
+        v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        v.truncate(keep);
+        let mut out: Vec<(u64, f32)> = v.into_iter().map(|(k, w)| (k, (w / norm) as f32)).collect();
+        out.sort_unstable_by_key(|t| t.0);
+        out
+    }
+}
+
+/// An article as the clusterer sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    /// The article.
+    pub doc: DocIdx,
+    /// Its id (for ordering and story ids).
+    pub id: ArticleId,
+    /// Its unit vector, sorted by key.
+    pub vector: Vec<(u64, f32)>,
+    /// Quote 3-gram hashes, sorted.
+    pub quote_grams: Vec<u64>,
+    /// Reference time (Unix seconds), if known.
+    pub time: Option<i64>,
+    /// The day it reports, if it says.
+    pub event_day: Option<i64>,
+    /// Its near-duplicate group, if any.
+    pub group: Option<u32>,
+}
+
+/// A story: the articles that report one event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Story {
+    /// Stable id: `s` and 16 hex digits of its founding article's id hash.
+    pub id: String,
+    /// Members in the order they joined.
+    pub members: Vec<DocIdx>,
+    /// Earliest and latest member time.
+    pub first_time: Option<i64>,
+    /// Latest member time.
+    pub last_time: Option<i64>,
+    centroid: Vec<(u64, f32)>,
+    norm: f64,
+    event_days: Vec<i64>,
+    quote_grams: AHashSet<u64>,
+}
+
+impl Story {
+    fn score(&self, item: &Item, options: &StoryOptions) -> f64 {
+        let dot = dot(&item.vector, &self.centroid);
+        let mut s = if self.norm > 0.0 { dot / self.norm } else { 0.0 };
+        if item.quote_grams.iter().filter(|g| self.quote_grams.contains(g)).take(2).count() == 2 {
+            s += options.quote_bonus;
+        }
+        if let Some(d) = item.event_day
+            && !self.event_days.is_empty()
+            && self.event_days.iter().all(|e| (e - d).abs() >= 2)
+        {
+            s -= options.date_penalty;
+        }
+        s
+    }
+
+    fn admits(&self, time: Option<i64>, options: &StoryOptions) -> bool {
+        match (time, self.first_time, self.last_time) {
+            (Some(t), Some(first), Some(last)) => {
+                let day = 86_400.0;
+                (t - last).abs() as f64 <= options.window_days * day
+                    && (t.max(last) - t.min(first)) as f64 <= options.max_span_days * day
+            }
+            // Undated articles, or stories of undated articles only.
+            _ => true,
+        }
+    }
+
+    fn absorb(&mut self, item: &Item, options: &StoryOptions) {
+        self.members.push(item.doc);
+        if let Some(t) = item.time {
+            self.first_time = Some(self.first_time.map_or(t, |f| f.min(t)));
+            self.last_time = Some(self.last_time.map_or(t, |l| l.max(t)));
+        }
+        if let Some(d) = item.event_day {
+            self.event_days.push(d);
+        }
+        self.quote_grams.extend(item.quote_grams.iter().copied());
+        // centroid += vector, then keep the heaviest terms.
+        let mut merged = Vec::with_capacity(self.centroid.len() + item.vector.len());
+        let (mut i, mut j) = (0, 0);
+        let (a, b) = (&self.centroid, &item.vector);
+        while i < a.len() || j < b.len() {
+            match (a.get(i), b.get(j)) {
+                (Some(x), Some(y)) if x.0 == y.0 => {
+                    merged.push((x.0, x.1 + y.1));
+                    i += 1;
+                    j += 1;
+                }
+                (Some(x), Some(y)) if x.0 < y.0 => {
+                    merged.push(*x);
+                    i += 1;
+                }
+                (Some(_), Some(y)) | (None, Some(y)) => {
+                    merged.push(*y);
+                    j += 1;
+                }
+                (Some(x), None) => {
+                    merged.push(*x);
+                    i += 1;
+                }
+                (None, None) => unreachable!(),
+            }
+        }
+        if merged.len() > options.centroid_terms {
+            merged.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+            merged.truncate(options.centroid_terms);
+            merged.sort_unstable_by_key(|t| t.0);
+        }
+        self.norm = merged.iter().map(|t| f64::from(t.1) * f64::from(t.1)).sum::<f64>().sqrt();
+        self.centroid = merged;
+    }
+
+    /// The story's centroid terms (key, weight), sorted by key.
+    pub fn centroid(&self) -> &[(u64, f32)] {
+        &self.centroid
+    }
+}
+
+fn dot(a: &[(u64, f32)], b: &[(u64, f32)]) -> f64 {
+    let (mut i, mut j, mut s) = (0, 0, 0.0f64);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                s += f64::from(a[i].1) * f64::from(b[j].1);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    s
+}
+
+/// The id of a story founded by `founder`.
+pub fn story_id(founder: &ArticleId) -> String {
+    format!("s{:016x}", xxh3(founder.as_str().as_bytes(), 0x7374_6f72_7969_6401))
+}
+
+/// Stories under construction, and the postings that find candidates.
+#[derive(Debug, Clone, Default)]
+pub struct StoryIndex {
+    options: StoryOptions,
+    stories: Vec<Story>,
+    postings: AHashMap<u64, Vec<u32>>,
+    group_story: AHashMap<u32, u32>,
+    ids: AHashSet<String>,
+}
+
+impl StoryIndex {
+    /// An empty index.
+    pub fn new(options: StoryOptions) -> Self {
+        Self { options, ..Self::default() }
+    }
+
+    /// The stories.
+    pub fn stories(&self) -> &[Story] {
+        &self.stories
+    }
+
+    /// Adds one article and returns the index of its story. Articles must
+    /// come in order of (time, id), dated ones first.
+    pub fn add(&mut self, item: &Item) -> usize {
+        let o = &self.options;
+        // A near-duplicate of an article already placed goes with it.
+        if let Some(g) = item.group
+            && let Some(&s) = self.group_story.get(&g)
+            && self.stories[s as usize].admits(item.time, o)
+        {
+            self.join(s as usize, item);
+            return s as usize;
+        }
+        let threshold = if item.time.is_some() { o.threshold } else { o.threshold + o.undated_extra };
+        let mut probes: Vec<(u64, f32)> = item.vector.clone();
+        probes.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        probes.truncate(o.probe_terms);
+        let mut candidates: Vec<u32> =
+            probes.iter().filter_map(|(k, _)| self.postings.get(k)).flat_map(|p| p.iter().copied()).collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut best: Option<(f64, usize)> = None;
+        for s in candidates {
+            let story = &self.stories[s as usize];
+            if !story.admits(item.time, o) {
+                continue;
+            }
+            let score = story.score(item, o);
+            if score >= threshold && best.is_none_or(|(b, _)| score > b) {
+                best = Some((score, s as usize));
+            }
+        }
+        let s = match best {
+            Some((_, s)) => s,
+            None => self.found(item),
+        };
+        self.join(s, item);
+        s
+    }
+
+    fn found(&mut self, item: &Item) -> usize {
+        let mut id = story_id(&item.id);
+        let mut n = 1;
+        while self.ids.contains(&id) {
+            id = format!("{}-{n}", story_id(&item.id));
+            n += 1;
+        }
+        self.ids.insert(id.clone());
+        self.stories.push(Story {
+            id,
+            members: Vec::new(),
+            first_time: None,
+            last_time: None,
+            centroid: Vec::new(),
+            norm: 0.0,
+            event_days: Vec::new(),
+            quote_grams: AHashSet::new(),
+        });
+        self.stories.len() - 1
+    }
+
+    fn join(&mut self, s: usize, item: &Item) {
+        let story = &mut self.stories[s];
+        let before: AHashSet<u64> = story.centroid.iter().map(|t| t.0).collect();
+        story.absorb(item, &self.options);
+        for &(k, _) in &story.centroid {
+            if !before.contains(&k) {
+                self.postings.entry(k).or_default().push(s as u32);
+            }
+        }
+        if let Some(g) = item.group {
+            self.group_story.entry(g).or_insert(s as u32);
+        }
+    }
+}
+
+/// Clusters `items` (in any order) into stories.
+pub fn cluster(mut items: Vec<Item>, options: &StoryOptions) -> Vec<Story> {
+    items.sort_by(|a, b| (a.time.is_none(), a.time, &a.id).cmp(&(b.time.is_none(), b.time, &b.id)));
+    let mut index = StoryIndex::new(options.clone());
+    for item in &items {
+        index.add(item);
+    }
+    index.stories
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(doc: u32, terms: &[(u64, f32)], day: i64) -> Item {
+        let norm = terms.iter().map(|t| t.1 * t.1).sum::<f32>().sqrt();
+        let mut vector: Vec<(u64, f32)> = terms.iter().map(|&(k, w)| (k, w / norm)).collect();
+        vector.sort_unstable_by_key(|t| t.0);
+        Item {
+            doc: DocIdx(doc),
+            id: ArticleId::string(format!("a{doc}")),
+            vector,
+            quote_grams: Vec::new(),
+            time: Some(day * 86_400),
+            event_day: None,
+            group: None,
+        }
+    }
+
+    #[test]
+    fn similar_articles_within_the_window_share_a_story() {
+        let o = StoryOptions::default();
+        let stories = cluster(
+            vec![
+                item(0, &[(1, 1.0), (2, 1.0), (3, 0.5)], 100),
+                item(1, &[(1, 1.0), (2, 0.8), (4, 0.5)], 101),
+                item(2, &[(7, 1.0), (8, 1.0)], 101),
+                // Same words, but ten days later: another story.
+                item(3, &[(1, 1.0), (2, 1.0), (3, 0.5)], 111),
+            ],
+            &o,
+        );
+        let groups: Vec<Vec<u32>> = stories.iter().map(|s| s.members.iter().map(|d| d.0).collect()).collect();
+        assert_eq!(groups, [vec![0, 1], vec![2], vec![3]]);
+        assert_eq!(stories[0].id, story_id(&ArticleId::string("a0")));
+    }
+
+    #[test]
+    fn no_chaining_through_pairwise_links() {
+        // a-b and b-c are similar, a and c are not; a centroid does not let
+        // c in through b alone.
+        let o = StoryOptions { threshold: 0.6, ..StoryOptions::default() };
+        let stories = cluster(
+            vec![
+                item(0, &[(1, 1.0), (2, 1.0)], 100),
+                item(1, &[(2, 1.0), (3, 1.0)], 100),
+                item(2, &[(3, 1.0), (4, 1.0)], 100),
+            ],
+            &o,
+        );
+        assert!(stories.iter().all(|s| s.members.len() < 3), "{stories:?}");
+    }
+
+    #[test]
+    fn conflicting_dates_and_near_duplicates() {
+        let o = StoryOptions::default();
+        let mut a = item(0, &[(1, 1.0), (2, 1.0)], 100);
+        let mut b = item(1, &[(1, 1.0), (2, 0.9), (5, 0.6)], 101);
+        a.event_day = Some(100);
+        b.event_day = Some(90);
+        let stories = cluster(vec![a.clone(), b.clone()], &StoryOptions { threshold: 0.85, ..o.clone() });
+        assert_eq!(stories.len(), 2, "a conflicting day costs the penalty");
+        // Near-duplicates go together even when their words differ.
+        let mut c = item(2, &[(9, 1.0)], 101);
+        a.group = Some(7);
+        c.group = Some(7);
+        let stories = cluster(vec![a, c], &o);
+        assert_eq!(stories.len(), 1);
+    }
+
+    #[test]
+    fn order_of_input_does_not_matter() {
+        let o = StoryOptions::default();
+        let items = vec![
+            item(0, &[(1, 1.0), (2, 1.0)], 100),
+            item(1, &[(1, 1.0), (2, 0.8)], 101),
+            item(2, &[(7, 1.0), (8, 1.0)], 101),
+            item(3, &[(7, 1.0), (8, 0.7)], 102),
+        ];
+        let mut reversed = items.clone();
+        reversed.reverse();
+        assert_eq!(cluster(items, &o), cluster(reversed, &o));
+    }
+}

@@ -1,0 +1,227 @@
+//! `riwaya cluster` and `riwaya eval` end to end: stories across outlets and
+//! the divergence of each version, on the seeds and on made-up batches.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+fn cluster(args: &[&str], input: &std::path::Path) -> Vec<Value> {
+    let out = riwaya().arg("cluster").arg(input).args(args).arg("-q").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    objects(&out.stdout)
+}
+
+fn member_ids(c: &Value) -> Vec<String> {
+    c["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().map_or_else(|| m["id"].to_string(), String::from))
+        .collect()
+}
+
+#[test]
+fn the_seeds_group_into_their_events() {
+    let clusters = cluster(&[], &samples());
+    let groups: Vec<Vec<String>> = clusters.iter().map(member_ids).collect();
+    // Sorted by first publication: E2 (2017), E1 (2022), E3 (2024).
+    assert_eq!(groups, [vec!["003"], vec!["000", "001", "002"], vec!["004"]]);
+    // Every article in exactly one cluster, each with the fixed keys.
+    for c in &clusters {
+        assert!(c["cluster"].as_str().unwrap().starts_with('s'));
+        for m in c["members"].as_array().unwrap() {
+            for key in ["id", "source", "published", "duplicate_of", "divergence"] {
+                assert!(m.get(key).is_some(), "member without {key}: {m}");
+            }
+        }
+    }
+    assert!(clusters[0]["members"][0]["divergence"].is_null(), "a story of one has no divergence");
+    let e1 = &clusters[1];
+    assert_eq!(e1["outlets"], json!(["Al-Watan", "Enab Baladi"]));
+    // --min-size keeps only stories of two or more.
+    assert_eq!(cluster(&["--min-size", "2"], &samples()).len(), 1);
+}
+
+/// Characters `start..end` of `text`.
+fn chars(text: &str, start: u64, end: u64) -> String {
+    text.chars().skip(start as usize).take((end - start) as usize).collect()
+}
+
+#[test]
+fn divergence_on_the_seeds_links_quotes_and_names_agencies() {
+    let clusters = cluster(&[], &samples());
+    let members = clusters[1]["members"].as_array().unwrap();
+    let by_id = |id: &str| members.iter().find(|m| m["id"] == id).unwrap();
+    let (m0, m1, m2) = (by_id("000"), by_id("001"), by_id("002"));
+    let (_, t0) = seed(0);
+    let (_, t1) = seed(1);
+    let (_, t2) = seed(2);
+    let phrase = "في أصعب الظروف";
+
+    // 000 and 002 carry Shamkhani's statement; the alignment links them,
+    // with offsets into both original texts.
+    let linked: Vec<&Value> = m0["divergence"]["passages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["with"] == "002" && p["field"] == "text")
+        .filter(|p| chars(&t0, p["start"].as_u64().unwrap(), p["end"].as_u64().unwrap()).contains(phrase))
+        .collect();
+    assert_eq!(linked.len(), 1, "{}", m0["divergence"]["passages"]);
+    let other = chars(&t2, linked[0]["other_start"].as_u64().unwrap(), linked[0]["other_end"].as_u64().unwrap());
+    assert!(other.contains(phrase) && other.contains("عازمة على مواصلة دعمها لسوريا"), "{other}");
+    // 001 only paraphrases it: no passage of 001's covers its own copy of
+    // the phrase, and 000 has none with 001 that does.
+    let phrase_in_001 = t1.find(phrase).map(|b| t1[..b].chars().count() as u64).unwrap();
+    for p in m1["divergence"]["passages"].as_array().unwrap() {
+        let (s, e) = (p["start"].as_u64().unwrap(), p["end"].as_u64().unwrap());
+        assert!(!(p["field"] == "text" && s <= phrase_in_001 && phrase_in_001 < e), "001 aligned on the phrase: {p}");
+    }
+    for p in m0["divergence"]["passages"].as_array().unwrap().iter().filter(|p| p["with"] == "001") {
+        assert!(!chars(&t0, p["start"].as_u64().unwrap(), p["end"].as_u64().unwrap()).contains(phrase));
+    }
+    // The quotation itself: carried by 002, not by 001.
+    let quote = m0["divergence"]["quotes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["text"].as_str().unwrap().contains(phrase))
+        .unwrap();
+    assert_eq!(quote["carried_by"], json!(["002"]));
+    assert_eq!(
+        chars(&t0, quote["start"].as_u64().unwrap(), quote["end"].as_u64().unwrap()),
+        quote["text"].as_str().unwrap()
+    );
+
+    // Whom each cites.
+    let agencies = |m: &Value| -> Vec<String> {
+        m["divergence"]["attributions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["agency"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(agencies(m0).contains(&"IRNA".to_string()), "{:?}", agencies(m0));
+    assert!(!agencies(m0).contains(&"SANA".to_string()));
+    let a1 = agencies(m1);
+    assert!(a1.contains(&"SANA".to_string()) && a1.contains(&"Fars".to_string()), "{a1:?}");
+    let sana = m1["divergence"]["attributions"].as_array().unwrap().iter().find(|a| a["agency"] == "SANA").unwrap();
+    assert!(sana["verbs"].as_array().unwrap().iter().any(|v| v == "ذكرت"), "{sana}");
+
+    // Every component in [0, 1], and the score follows its formula.
+    for m in [m0, m1, m2] {
+        let d = &m["divergence"];
+        for k in ["score", "shared", "unique", "omitted", "similarity", "attribution_difference"] {
+            let v = d[k].as_f64().unwrap();
+            assert!((0.0..=1.0).contains(&v), "{k} = {v}");
+        }
+        let f = |k: &str| d[k].as_f64().unwrap();
+        let formula =
+            0.3 * f("unique") + 0.3 * f("omitted") + 0.2 * (1.0 - f("similarity")) + 0.2 * f("attribution_difference");
+        assert!((f("score") - formula).abs() < 2e-4, "{} vs {formula}", f("score"));
+        assert!((f("shared") + f("unique") - 1.0).abs() < 2e-4);
+    }
+    // 002 calls Damascus «حكومة دمشق»: its most distinctive word.
+    assert_eq!(m2["divergence"]["distinctive_terms"][0]["term"], "دمشق");
+}
+
+#[test]
+fn eval_scores_clusters_against_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let clusters = dir.path().join("clusters.jsonl");
+    riwaya().arg("cluster").arg(samples()).arg("-o").arg(&clusters).arg("-q").assert().success();
+    let out = riwaya()
+        .arg("eval")
+        .arg(&clusters)
+        .arg("--labels")
+        .arg(samples().join("manifest.jsonl"))
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let scores: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(scores["bcubed"]["f1"], 1.0);
+    assert_eq!(scores["pairwise"]["f1"], 1.0);
+    assert_eq!(scores["articles"], 5);
+    // A wrong clustering scores lower.
+    let lumped = dir.path().join("lumped.jsonl");
+    let members: Vec<Value> = ["000", "001", "002", "003", "004"].iter().map(|i| json!({"id": i})).collect();
+    write_jsonl(&lumped, &[json!({"cluster": "all", "members": members})]);
+    let out = riwaya()
+        .arg("eval")
+        .arg(&lumped)
+        .arg("--labels")
+        .arg(samples().join("manifest.jsonl"))
+        .arg("--json")
+        .output()
+        .unwrap();
+    let scores: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(scores["bcubed"]["precision"].as_f64().unwrap() < 0.6);
+    assert_eq!(scores["bcubed"]["recall"], 1.0);
+    // A bad clusters file names file and line.
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(&bad, "{\"cluster\": \"a\", \"members\": [{\"id\": 1}]}\nnot json\n").unwrap();
+    let out = riwaya().arg("eval").arg(&bad).arg("--labels").arg(samples().join("manifest.jsonl")).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.jsonl:2"));
+}
+
+#[test]
+fn english_news_clusters_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("en.jsonl");
+    write_jsonl(
+        &input,
+        &[
+            json!({"id": "r1", "source": "Reuters", "published": "2022-02-27T12:00:00Z", "title": "Syria's Mamlouk briefs Iran's Shamkhani in Tehran", "text": "Syrian security chief Ali Mamlouk met Ali Shamkhani, secretary of Iran's Supreme National Security Council, in Tehran on Sunday. Shamkhani said Iran had supported the Syrian government and people in the hardest of times and would keep supporting them, IRNA reported. The two discussed American moves in eastern Syria and economic cooperation."}),
+            json!({"id": "a1", "source": "AP", "published": "2022-02-28T09:00:00Z", "title": "Iran pledges continued support as Syrian security chief visits Tehran", "text": "Iran will keep supporting Syria, Ali Shamkhani told the visiting Syrian security chief Ali Mamlouk in Tehran. Mamlouk presented a report on the security situation across Syria, according to state media. Shamkhani accused the United States of training militant groups in Syria."}),
+            json!({"id": "x1", "source": "AP", "published": "2022-02-28T10:00:00Z", "title": "Floods hit northern Italy as rivers burst their banks", "text": "Heavy rain caused the Po and several smaller rivers to burst their banks in northern Italy on Monday, forcing hundreds of residents from their homes, officials said. Rescue teams used boats to reach villages cut off by the water."}),
+        ],
+    );
+    let groups: Vec<Vec<String>> = cluster(&[], &input).iter().map(member_ids).collect();
+    assert_eq!(groups, [vec!["r1", "a1"], vec!["x1"]]);
+}
+
+#[test]
+fn days_are_read_from_the_text_when_published_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (t0, x0) = seed(0);
+    let (t3, x3) = seed(3);
+    let input = dir.path().join("undated.jsonl");
+    // 003 without `published`: its dateline (الأحد ٠٨ يناير ٢٠١٧) dates it,
+    // five years before 000, so they stay apart despite sharing names.
+    write_jsonl(
+        &input,
+        &[
+            json!({"id": "000", "published": "2022-02-27", "title": t0, "text": x0}),
+            json!({"id": "003", "title": t3, "text": x3}),
+        ],
+    );
+    let clusters = cluster(&[], &input);
+    assert_eq!(clusters.len(), 2);
+    let m = clusters.iter().flat_map(|c| c["members"].as_array().unwrap()).find(|m| m["id"] == "003").unwrap();
+    assert!(m["published"].is_null());
+    assert_eq!(m["date_from_text"], "2017-01-08");
+}
+
+#[test]
+fn near_duplicates_share_a_story_and_are_marked() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("batch.jsonl");
+    write_jsonl(&input, &news_batch());
+    let clusters = cluster(&[], &input);
+    let story_of = |id: &str| clusters.iter().position(|c| member_ids(c).iter().any(|m| m == id)).unwrap();
+    assert_eq!(story_of("eb-1"), story_of("sh-1"));
+    assert_eq!(story_of("wat-1"), story_of("wire-1"));
+    let wire =
+        clusters[story_of("wire-1")]["members"].as_array().unwrap().iter().find(|m| m["id"] == "wire-1").unwrap();
+    assert_eq!(wire["duplicate_of"], "wat-1");
+    // Every article once.
+    let mut all: Vec<String> = clusters.iter().flat_map(member_ids).collect();
+    all.sort();
+    assert_eq!(all.len(), 10);
+    all.dedup();
+    assert_eq!(all.len(), 10);
+}
