@@ -113,8 +113,8 @@ pub fn run_cluster_with(
     for r in &groups.removals {
         duplicate_of[r.doc.get()] = Some(r.keeper);
     }
+    let idf = timings.time("term weights", || Idf::new(background, &features));
     let stories = timings.time("stories", || {
-        let idf = Idf::new(background, &features);
         let items: Vec<Item> = (0..corpus.len())
             .into_par_iter()
             .map(|i| {
@@ -125,6 +125,7 @@ pub fn run_cluster_with(
                     vector: idf.vector(f, job.story.article_terms),
                     quote_grams: f.quote_grams.clone(),
                     time: f.time,
+                    day_only: f.day_only,
                     event_day: f.event_day,
                     group: group_of[i],
                 }
@@ -151,7 +152,6 @@ pub fn run_cluster_with(
     } else {
         timings.time("divergence", || -> Result<_> {
             let texts = story_texts(inputs, &corpus, &stories, progress)?;
-            let idf = Idf::new(background, &features);
             let divergence: Vec<Vec<Divergence>> =
                 texts.par_iter().map(|t| t.as_ref().map(|t| diverge(t, &idf)).unwrap_or_default()).collect();
             Ok((texts, divergence))

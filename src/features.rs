@@ -13,11 +13,11 @@
 //!   from the title and the first [`DATE_SCAN_CHARS`] characters, where news
 //!   says when things happened.
 
-use crate::background::term_key;
+use crate::background::token_key;
 use crate::corpus::Content;
 use crate::date::Published;
 use crate::hash::hash_u64s;
-use crate::normalize::{TokenBuilder, canonical, for_each_token, stem};
+use crate::normalize::{TokenBuilder, canonical, for_each_token};
 use crate::textdate::{dateline, event_date, mentions};
 
 /// How far into the text dates are looked for.
@@ -36,6 +36,9 @@ pub struct Features {
     pub day: Option<i64>,
     /// Reference time in Unix seconds (the day's start for a date only).
     pub time: Option<i64>,
+    /// `time` is a day's start: `published` gives a date only, or the day
+    /// comes from a dateline.
+    pub day_only: bool,
     /// The day the article reports, if it says.
     pub event_day: Option<i64>,
 }
@@ -52,7 +55,7 @@ pub fn extract(content: &Content<'_>, published: Option<Published>) -> Features 
     let title_l1 = canonical(content.title);
     let text_l1 = canonical(&content.text);
     for_each_token(&title_l1, &mut builder, |t| {
-        let k = term_key(&stem(t));
+        let k = token_key(t);
         counts.push(k);
         counts.push(k);
     });
@@ -60,7 +63,7 @@ pub fn extract(content: &Content<'_>, published: Option<Published>) -> Features 
         // Split at quotation marks: odd pieces are quoted.
         for (i, piece) in l1.split('"').enumerate() {
             let mut stems: Vec<u64> = Vec::new();
-            for_each_token(piece, &mut builder, |t| stems.push(term_key(&stem(t))));
+            for_each_token(piece, &mut builder, |t| stems.push(token_key(t)));
             if std::ptr::eq(l1, &text_l1) {
                 counts.extend_from_slice(&stems);
             }
@@ -95,6 +98,7 @@ pub fn extract(content: &Content<'_>, published: Option<Published>) -> Features 
         quote_grams,
         day: reference.map(day_number),
         time: published.map(|p| p.unix).or_else(|| reference.map(|d| Published::from_date(d).unix)),
+        day_only: published.is_none_or(|p| p.date_only),
         event_day: event.map(day_number),
     }
 }
@@ -113,7 +117,9 @@ mod tests {
             ),
         };
         let f = extract(&c, Some(crate::date::parse_published("2022-02-28").unwrap()));
-        let count = |w: &str| f.terms.iter().find(|t| t.0 == term_key(&stem(w))).map(|t| t.1);
+        let count = |w: &str| {
+            f.terms.iter().find(|t| t.0 == crate::background::term_key(&crate::normalize::stem(w))).map(|t| t.1)
+        };
         assert_eq!(count("شمخاني"), Some(3), "twice for the title, once in the text");
         assert_eq!(count("التعاون"), Some(1));
         assert_eq!(f.quote_grams.len(), 4, "six quoted words, four 3-grams");

@@ -51,6 +51,14 @@ pub struct StoryOptions {
     pub quote_bonus: f64,
     /// Subtracted when the days reported conflict.
     pub date_penalty: f64,
+    /// Subtracted per day between an article and the mean time of a story's
+    /// members, beyond [`StoryOptions::time_grace_days`].
+    pub time_decay: f64,
+    /// Distance from a story's mean time that costs nothing.
+    pub time_grace_days: f64,
+    /// The most that distance in time can cost, so that a late report
+    /// that is close enough in words still joins within the window.
+    pub time_penalty_max: f64,
     /// Added to the threshold for articles with no known day.
     pub undated_extra: f64,
     /// Terms kept per article vector.
@@ -66,9 +74,12 @@ impl Default for StoryOptions {
         Self {
             window_days: 3.0,
             max_span_days: 7.0,
-            threshold: 0.25,
+            threshold: 0.2,
             quote_bonus: 0.1,
             date_penalty: 0.2,
+            time_decay: 0.8,
+            time_grace_days: 0.5,
+            time_penalty_max: 0.4,
             undated_extra: 0.1,
             article_terms: 64,
             centroid_terms: 256,
@@ -77,12 +88,55 @@ impl Default for StoryOptions {
     }
 }
 
+impl StoryOptions {
+    /// Checks that every setting is in range; the message names the setting.
+    pub fn validate(&self) -> Result<(), String> {
+        let positive = [("window_days", self.window_days), ("max_span_days", self.max_span_days)];
+        for (name, v) in positive {
+            if !(v > 0.0 && v.is_finite()) {
+                return Err(format!("{name} must be positive, got {v}"));
+            }
+        }
+        if self.max_span_days < self.window_days {
+            return Err("max_span_days must be at least window_days".into());
+        }
+        if !(self.threshold > 0.0 && self.threshold <= 1.0) {
+            return Err(format!("threshold must be in (0, 1], got {}", self.threshold));
+        }
+        let non_negative = [
+            ("quote_bonus", self.quote_bonus),
+            ("date_penalty", self.date_penalty),
+            ("time_decay", self.time_decay),
+            ("time_grace_days", self.time_grace_days),
+            ("time_penalty_max", self.time_penalty_max),
+            ("undated_extra", self.undated_extra),
+        ];
+        for (name, v) in non_negative {
+            if !(v >= 0.0 && v.is_finite()) {
+                return Err(format!("{name} must be zero or more, got {v}"));
+            }
+        }
+        let counts = [
+            ("article_terms", self.article_terms),
+            ("centroid_terms", self.centroid_terms),
+            ("probe_terms", self.probe_terms),
+        ];
+        for (name, v) in counts {
+            if v == 0 {
+                return Err(format!("{name} must be at least 1"));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Inverse document frequencies: the batch's own counts blended with the
 /// background table.
 #[derive(Debug, Clone)]
 pub struct Idf<'b> {
     background: &'b Background,
-    df: AHashMap<u64, u32>,
+    /// The IDF of every term the batch holds, computed once.
+    table: AHashMap<u64, f64>,
     docs: u64,
 }
 
@@ -98,20 +152,28 @@ impl<'b> Idf<'b> {
                 *df.entry(k).or_default() += 1;
             }
         }
-        Self { background, df, docs }
+        Self::from_counts(background, df, docs)
     }
 
     /// An IDF from stored counts (for an index).
     pub fn from_counts(background: &'b Background, df: AHashMap<u64, u32>, docs: u64) -> Self {
-        Self { background, df, docs }
+        let n = (background.docs() + docs + 1) as f64;
+        let table = df.into_iter().map(|(k, d)| (k, Self::formula(n, background.df(k) + d))).collect();
+        Self { background, table, docs }
     }
 
-    /// The weight of a term.
+    #[inline]
+    fn formula(n: f64, df: u32) -> f64 {
+        (n / f64::from(df + 1)).ln().max(0.0)
+    }
+
+    /// The weight of a term: `ln((N_bg + N + 1) / (df_bg + df + 1))`.
     #[inline]
     pub fn idf(&self, key: u64) -> f64 {
-        let n = (self.background.docs() + self.docs + 1) as f64;
-        let df = (self.background.df(key) + self.df.get(&key).copied().unwrap_or(0) + 1) as f64;
-        (n / df).ln().max(0.0)
+        match self.table.get(&key) {
+            Some(&w) => w,
+            None => Self::formula((self.background.docs() + self.docs + 1) as f64, self.background.df(key)),
+        }
     }
 
     /// A term's background share, the prior of distinctive-term scores.
@@ -128,8 +190,10 @@ impl<'b> Idf<'b> {
         if norm == 0.0 {
             return Vec::new();
         }
-        v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        v.truncate(keep);
+        if v.len() > keep {
+            v.select_nth_unstable_by(keep, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            v.truncate(keep);
+        }
         let mut out: Vec<(u64, f32)> = v.into_iter().map(|(k, w)| (k, (w / norm) as f32)).collect();
         out.sort_unstable_by_key(|t| t.0);
         out
@@ -149,6 +213,8 @@ pub struct Item {
     pub quote_grams: Vec<u64>,
     /// Reference time (Unix seconds), if known.
     pub time: Option<i64>,
+    /// `time` is a day's start: the article gives a date, not a time.
+    pub day_only: bool,
     /// The day it reports, if it says.
     pub event_day: Option<i64>,
     /// Its near-duplicate group, if any.
@@ -168,6 +234,10 @@ pub struct Story {
     pub last_time: Option<i64>,
     centroid: Vec<(u64, f32)>,
     norm: f64,
+    time_sum: f64,
+    timed: u32,
+    /// Members whose time is a day only.
+    day_only: u32,
     event_days: Vec<i64>,
     quote_grams: AHashSet<u64>,
 }
@@ -185,6 +255,15 @@ impl Story {
         {
             s -= options.date_penalty;
         }
+        if let Some(t) = item.time
+            && self.timed > 0
+        {
+            let mean = self.time_sum / f64::from(self.timed);
+            let days = (t as f64 - mean).abs() / 86_400.0;
+            // A date without a time of day is known to within a day.
+            let grace = options.time_grace_days + if item.day_only || self.day_only > 0 { 1.0 } else { 0.0 };
+            s -= (options.time_decay * (days - grace).max(0.0)).min(options.time_penalty_max);
+        }
         s
     }
 
@@ -200,18 +279,25 @@ impl Story {
         }
     }
 
-    fn absorb(&mut self, item: &Item, options: &StoryOptions) {
+    /// Adds `item`; returns the terms new to the centroid.
+    fn absorb(&mut self, item: &Item, options: &StoryOptions) -> Vec<u64> {
         self.members.push(item.doc);
         if let Some(t) = item.time {
             self.first_time = Some(self.first_time.map_or(t, |f| f.min(t)));
             self.last_time = Some(self.last_time.map_or(t, |l| l.max(t)));
+            self.time_sum += t as f64;
+            self.timed += 1;
+            self.day_only += u32::from(item.day_only);
         }
-        if let Some(d) = item.event_day {
+        if let Some(d) = item.event_day
+            && !self.event_days.contains(&d)
+        {
             self.event_days.push(d);
         }
         self.quote_grams.extend(item.quote_grams.iter().copied());
         // centroid += vector, then keep the heaviest terms.
         let mut merged = Vec::with_capacity(self.centroid.len() + item.vector.len());
+        let mut added = Vec::new();
         let (mut i, mut j) = (0, 0);
         let (a, b) = (&self.centroid, &item.vector);
         while i < a.len() || j < b.len() {
@@ -227,6 +313,7 @@ impl Story {
                 }
                 (Some(_), Some(y)) | (None, Some(y)) => {
                     merged.push(*y);
+                    added.push(y.0);
                     j += 1;
                 }
                 (Some(x), None) => {
@@ -237,12 +324,14 @@ impl Story {
             }
         }
         if merged.len() > options.centroid_terms {
-            merged.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+            merged.select_nth_unstable_by(options.centroid_terms, |x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
             merged.truncate(options.centroid_terms);
             merged.sort_unstable_by_key(|t| t.0);
+            added.retain(|k| merged.binary_search_by_key(k, |t| t.0).is_ok());
         }
         self.norm = merged.iter().map(|t| f64::from(t.1) * f64::from(t.1)).sum::<f64>().sqrt();
         self.centroid = merged;
+        added
     }
 
     /// The story's centroid terms (key, weight), sorted by key.
@@ -252,17 +341,16 @@ impl Story {
 }
 
 fn dot(a: &[(u64, f32)], b: &[(u64, f32)]) -> f64 {
+    // A merge of two sorted lists with branch-free steps: matches are rare
+    // next to misses, and mispredicted branches dominate a plain merge.
     let (mut i, mut j, mut s) = (0, 0, 0.0f64);
     while i < a.len() && j < b.len() {
-        match a[i].0.cmp(&b[j].0) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                s += f64::from(a[i].1) * f64::from(b[j].1);
-                i += 1;
-                j += 1;
-            }
+        let (x, y) = (a[i], b[j]);
+        if x.0 == y.0 {
+            s += f64::from(x.1) * f64::from(y.1);
         }
+        i += usize::from(x.0 <= y.0);
+        j += usize::from(y.0 <= x.0);
     }
     s
 }
@@ -277,7 +365,15 @@ pub fn story_id(founder: &ArticleId) -> String {
 pub struct StoryIndex {
     options: StoryOptions,
     stories: Vec<Story>,
+    /// Term → stories whose centroid has (or had) it, that a dated article
+    /// at [`StoryIndex::horizon`] or later could still join.
     postings: AHashMap<u64, Vec<u32>>,
+    /// Term → stories moved out of `postings` because their span can no
+    /// longer take dated articles from the horizon on; consulted only for
+    /// undated articles and articles older than the horizon.
+    retired: AHashMap<u64, Vec<u32>>,
+    /// The latest article time seen.
+    horizon: Option<i64>,
     group_story: AHashMap<u32, u32>,
     ids: AHashSet<String>,
 }
@@ -309,10 +405,8 @@ impl StoryIndex {
         let mut probes: Vec<(u64, f32)> = item.vector.clone();
         probes.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         probes.truncate(o.probe_terms);
-        let mut candidates: Vec<u32> =
-            probes.iter().filter_map(|(k, _)| self.postings.get(k)).flat_map(|p| p.iter().copied()).collect();
-        candidates.sort_unstable();
-        candidates.dedup();
+        let candidates = self.candidates(&probes, item.time);
+        let o = &self.options;
         let mut best: Option<(f64, usize)> = None;
         for s in candidates {
             let story = &self.stories[s as usize];
@@ -332,6 +426,49 @@ impl StoryIndex {
         s
     }
 
+    /// Stories holding any of the probe terms that could take an article
+    /// at `time`. Stories too old for any later dated article are retired
+    /// from the postings as they are met, so the cost of an article does not
+    /// grow with the archive.
+    fn candidates(&mut self, probes: &[(u64, f32)], time: Option<i64>) -> Vec<u32> {
+        let mut out = Vec::new();
+        let stories = &self.stories;
+        let max_span = (self.options.max_span_days * 86_400.0) as i64;
+        let in_order = match (time, self.horizon) {
+            (Some(t), Some(h)) => t >= h,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if let Some(t) = time {
+            self.horizon = Some(self.horizon.map_or(t, |h| h.max(t)));
+        }
+        for (k, _) in probes {
+            if let Some(list) = self.postings.get_mut(k) {
+                if let Some(t) = time.filter(|_| in_order) {
+                    // Dated and in time order: retire stale stories.
+                    let mut stale = Vec::new();
+                    list.retain(|&s| {
+                        let keep = stories[s as usize].first_time.is_none_or(|f| t - f <= max_span);
+                        if !keep {
+                            stale.push(s);
+                        }
+                        keep
+                    });
+                    if !stale.is_empty() {
+                        self.retired.entry(*k).or_default().extend(stale);
+                    }
+                }
+                out.extend_from_slice(list);
+            }
+            if !in_order && let Some(list) = self.retired.get(k) {
+                out.extend_from_slice(list);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     fn found(&mut self, item: &Item) -> usize {
         let mut id = story_id(&item.id);
         let mut n = 1;
@@ -347,6 +484,9 @@ impl StoryIndex {
             last_time: None,
             centroid: Vec::new(),
             norm: 0.0,
+            time_sum: 0.0,
+            timed: 0,
+            day_only: 0,
             event_days: Vec::new(),
             quote_grams: AHashSet::new(),
         });
@@ -354,13 +494,9 @@ impl StoryIndex {
     }
 
     fn join(&mut self, s: usize, item: &Item) {
-        let story = &mut self.stories[s];
-        let before: AHashSet<u64> = story.centroid.iter().map(|t| t.0).collect();
-        story.absorb(item, &self.options);
-        for &(k, _) in &story.centroid {
-            if !before.contains(&k) {
-                self.postings.entry(k).or_default().push(s as u32);
-            }
+        let added = self.stories[s].absorb(item, &self.options);
+        for k in added {
+            self.postings.entry(k).or_default().push(s as u32);
         }
         if let Some(g) = item.group {
             self.group_story.entry(g).or_insert(s as u32);
@@ -392,6 +528,7 @@ mod tests {
             vector,
             quote_grams: Vec::new(),
             time: Some(day * 86_400),
+            day_only: false,
             event_day: None,
             group: None,
         }
@@ -446,6 +583,47 @@ mod tests {
         c.group = Some(7);
         let stories = cluster(vec![a, c], &o);
         assert_eq!(stories.len(), 1);
+    }
+
+    #[test]
+    fn distance_in_time_costs_beyond_the_grace() {
+        // Same words; the third article is two days after the story's mean
+        // time, which costs 0.8 * 1.5 = 1.2, capped at 0.4.
+        let o = StoryOptions { threshold: 0.7, ..StoryOptions::default() };
+        let terms = [(1, 1.0), (2, 1.0), (3, 0.3)];
+        let late = |day_only| {
+            let mut c = item(2, &terms, 102);
+            c.day_only = day_only;
+            cluster(vec![item(0, &terms, 100), item(1, &terms, 100), c], &o).len()
+        };
+        assert_eq!(late(false), 2, "a late article pays the time penalty");
+        let no_decay = StoryOptions { time_decay: 0.0, ..o.clone() };
+        assert_eq!(cluster(vec![item(0, &terms, 100), item(1, &terms, 100), item(2, &terms, 102)], &no_decay).len(), 1);
+        // Within half a day of the mean there is no penalty at all.
+        let mut near = item(2, &terms, 100);
+        near.time = Some(100 * 86_400 + 40_000);
+        assert_eq!(cluster(vec![item(0, &terms, 100), item(1, &terms, 100), near], &o).len(), 1);
+        // A date without a time of day gets a day more of grace: 2 days away
+        // then costs 0.8 * 0.5 = 0.4, still too much at 0.7 ...
+        assert_eq!(late(true), 2);
+        // ... but 1.5 days away costs nothing.
+        let mut c = item(2, &terms, 100);
+        c.time = Some(100 * 86_400 + 129_600);
+        c.day_only = true;
+        assert_eq!(cluster(vec![item(0, &terms, 100), item(1, &terms, 100), c.clone()], &o).len(), 1);
+        c.day_only = false;
+        assert_eq!(cluster(vec![item(0, &terms, 100), item(1, &terms, 100), c], &o).len(), 2);
+    }
+
+    #[test]
+    fn validation_names_the_setting() {
+        assert_eq!(StoryOptions::default().validate(), Ok(()));
+        let e = StoryOptions { threshold: 0.0, ..StoryOptions::default() }.validate().unwrap_err();
+        assert!(e.contains("threshold"), "{e}");
+        let e = StoryOptions { time_decay: -1.0, ..StoryOptions::default() }.validate().unwrap_err();
+        assert!(e.contains("time_decay"), "{e}");
+        let e = StoryOptions { window_days: 9.0, ..StoryOptions::default() }.validate().unwrap_err();
+        assert!(e.contains("max_span_days"), "{e}");
     }
 
     #[test]

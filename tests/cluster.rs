@@ -225,3 +225,20 @@ fn near_duplicates_share_a_story_and_are_marked() {
     all.dedup();
     assert_eq!(all.len(), 10);
 }
+
+#[test]
+fn story_settings_come_from_the_config_and_flags_and_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("riwaya.toml");
+    // A threshold no rewrite reaches: every seed stands alone.
+    std::fs::write(&cfg, "[story]\nthreshold = 0.99\n").unwrap();
+    let strict = cluster(&["--config", cfg.to_str().unwrap()], &samples());
+    assert_eq!(strict.len(), 5);
+    // The flag overrides the file.
+    let flagged = cluster(&["--config", cfg.to_str().unwrap(), "--story-threshold", "0.2"], &samples());
+    assert_eq!(flagged.len(), 3);
+    let out = riwaya().arg("cluster").arg(samples()).args(["--story-threshold", "0", "-q"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("story setting threshold"), "{err}");
+}

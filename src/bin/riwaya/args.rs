@@ -48,18 +48,19 @@ pub struct ClusterArgs {
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
     /// Articles join a story whose latest article is at most this many days
-    /// away.
-    #[arg(long, default_value_t = 3.0, value_name = "DAYS")]
-    pub window_days: f64,
-    /// A story spans at most this many days.
-    #[arg(long, default_value_t = 7.0, value_name = "DAYS")]
-    pub max_span_days: f64,
+    /// away [default: 3].
+    #[arg(long, value_name = "DAYS")]
+    pub window_days: Option<f64>,
+    /// A story spans at most this many days [default: 7].
+    #[arg(long, value_name = "DAYS")]
+    pub max_span_days: Option<f64>,
     /// Write only stories with at least this many articles.
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub min_size: usize,
-    /// Similarity an article needs to join a story.
-    #[arg(long, default_value_t = riwaya::story::StoryOptions::default().threshold, value_name = "S")]
-    pub story_threshold: f64,
+    /// Similarity an article needs to join a story [default: 0.2]; the
+    /// config file's [story] section sets the other knobs.
+    #[arg(long, value_name = "S")]
+    pub story_threshold: Option<f64>,
     /// Jaccard similarity at which two articles are near-duplicates (always
     /// in one story).
     #[arg(long, default_value_t = 0.8, value_name = "J")]
@@ -226,29 +227,22 @@ impl ClusterArgs {
     /// The validated job.
     pub fn job(&self) -> anyhow::Result<riwaya::cluster::ClusterJob> {
         let file = self.common.file_config()?;
-        let positive = |name: &str, v: f64| {
-            if v > 0.0 && v.is_finite() { Ok(v) } else { Err(usage(format!("{name} must be positive, got {v}"))) }
-        };
-        let window_days = positive("--window-days", self.window_days)?;
-        let max_span_days = positive("--max-span-days", self.max_span_days)?;
-        if max_span_days < window_days {
-            return Err(usage("--max-span-days must be at least --window-days"));
-        }
+        let mut story = file.story();
+        story.window_days = self.window_days.unwrap_or(story.window_days);
+        story.max_span_days = self.max_span_days.unwrap_or(story.max_span_days);
+        story.threshold = self.story_threshold.unwrap_or(story.threshold);
+        // The message names the [story] key; its flag, if any, is the same
+        // name with dashes.
+        story.validate().map_err(|e| usage(format!("story setting {e}")))?;
         if self.min_size == 0 {
             return Err(usage("--min-size must be at least 1"));
         }
-        let story_threshold = unit_interval("--story-threshold", self.story_threshold)?;
         let dup_threshold = unit_interval("--dup-threshold", self.dup_threshold)?;
         Ok(riwaya::cluster::ClusterJob {
             read: self.common.read_options(&file)?,
             sign: SignOptions::default(),
             dedup: DedupOptions { threshold: dup_threshold, ..DedupOptions::default() },
-            story: riwaya::story::StoryOptions {
-                window_days,
-                max_span_days,
-                threshold: story_threshold,
-                ..riwaya::story::StoryOptions::default()
-            },
+            story,
             no_divergence: self.no_divergence,
         })
     }
