@@ -52,26 +52,48 @@ struct Chain {
     matched: usize,
 }
 
+/// The hash of every window of `seed` words of `seq`, in order.
+pub fn seed_hashes(seq: &[u64], seed: usize) -> Vec<u64> {
+    if seq.len() < seed { Vec::new() } else { seq.windows(seed).map(|w| hash_u64s(w, 0x5eed)).collect() }
+}
+
+/// Where each seed of a text occurs, built once per text and reused against
+/// every other version.
+#[derive(Debug, Clone, Default)]
+pub struct SeedIndex {
+    positions: AHashMap<u64, Vec<u32>>,
+}
+
+impl SeedIndex {
+    /// Indexes a text's seed hashes ([`seed_hashes`]).
+    pub fn new(hashes: &[u64]) -> Self {
+        let mut positions: AHashMap<u64, Vec<u32>> = AHashMap::with_capacity(hashes.len());
+        for (j, h) in hashes.iter().enumerate() {
+            positions.entry(*h).or_default().push(j as u32);
+        }
+        Self { positions }
+    }
+}
+
 /// The passages `a` and `b` (sequences of stem keys) share, in order of `a`.
 pub fn align(a: &[u64], b: &[u64], o: AlignOptions) -> Vec<Passage> {
+    align_indexed(&seed_hashes(a, o.seed), &SeedIndex::new(&seed_hashes(b, o.seed)), o)
+}
+
+/// As [`align`], from `a`'s seed hashes and `b`'s seed index.
+pub fn align_indexed(a: &[u64], b: &SeedIndex, o: AlignOptions) -> Vec<Passage> {
     let n = o.seed;
-    if a.len() < n || b.len() < n {
-        return Vec::new();
-    }
-    let mut seeds: AHashMap<u64, Vec<usize>> = AHashMap::new();
-    for (j, w) in b.windows(n).enumerate() {
-        seeds.entry(hash_u64s(w, 0x5eed)).or_default().push(j);
-    }
     let mut chains: Vec<Chain> = Vec::new();
     let mut open: Vec<usize> = Vec::new();
     let reach = n + o.max_gap;
-    for (i, w) in a.windows(n).enumerate() {
-        let Some(js) = seeds.get(&hash_u64s(w, 0x5eed)) else { continue };
+    for (i, h) in a.iter().enumerate() {
+        let Some(js) = b.positions.get(h) else { continue };
         if js.len() > o.max_repeats {
             continue;
         }
         open.retain(|&c| chains[c].last.0 + reach >= i);
         for &j in js {
+            let j = j as usize;
             let best = open
                 .iter()
                 .copied()

@@ -13,6 +13,7 @@
 //! classed: affirming (أكد, كشف…), neutral (قال, ذكر, حسب…) or distancing
 //! (زعم, ادعى, «على حد وصفها»), the stance an outlet takes towards a source.
 
+use ahash::AHashMap;
 use serde::Serialize;
 
 /// An agency or outlet: canonical name, written forms (folded words), and
@@ -144,20 +145,18 @@ pub struct Attribution {
 #[derive(Debug, Clone)]
 pub struct Agencies {
     list: Vec<Agency>,
+    /// First folded word of a form → (agency, form) indices, in list order.
+    first_words: AHashMap<String, Vec<(u32, u32)>>,
 }
 
 impl Default for Agencies {
     fn default() -> Self {
-        Self {
-            list: AGENCIES
-                .iter()
-                .map(|&(name, forms, needs_context)| Agency {
-                    name: name.into(),
-                    forms: forms.split('|').map(|f| f.split(' ').map(fold).collect()).collect(),
-                    needs_context,
-                })
-                .collect(),
+        let mut a = Self { list: Vec::new(), first_words: AHashMap::new() };
+        for &(name, forms, needs_context) in AGENCIES {
+            let forms: Vec<String> = forms.split('|').map(str::to_string).collect();
+            a.add(name, &forms, needs_context);
         }
+        a
     }
 }
 
@@ -168,6 +167,8 @@ fn fold(w: &str) -> String {
             'أ' | 'إ' | 'آ' | 'ٱ' => 'ا',
             'ة' => 'ه',
             'ى' => 'ي',
+            c if c.is_ascii() => c.to_ascii_lowercase(),
+            c @ '\u{0600}'..='\u{06FF}' => c,
             c => c.to_lowercase().next().unwrap_or(c),
         })
         .collect()
@@ -183,7 +184,7 @@ fn words(l1: &str) -> Vec<Word> {
     let mut out = Vec::new();
     let mut start = None;
     for (i, c) in l1.char_indices().chain(std::iter::once((l1.len(), ' '))) {
-        match (c.is_alphanumeric(), start) {
+        match (crate::normalize::is_token_char(c), start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
                 out.push(Word { folded: fold(&l1[s..i]), start: s, end: i });
@@ -198,11 +199,34 @@ fn words(l1: &str) -> Vec<Word> {
 impl Agencies {
     /// Adds an agency (from a config file).
     pub fn add(&mut self, name: &str, forms: &[String], needs_context: bool) {
-        self.list.push(Agency {
+        let agency = Agency {
             name: name.into(),
             forms: forms.iter().map(|f| f.split(' ').map(fold).collect()).collect(),
             needs_context,
-        });
+        };
+        for (k, form) in agency.forms.iter().enumerate() {
+            if let Some(first) = form.first() {
+                self.first_words.entry(first.clone()).or_default().push((self.list.len() as u32, k as u32));
+            }
+        }
+        self.list.push(agency);
+    }
+
+    /// The (agency, form) pairs whose first word may be `word`, as written
+    /// or after a one-letter prefix (ل, ب, و, ف), in list order.
+    fn candidates(&self, word: &str, out: &mut Vec<(u32, u32)>) {
+        out.clear();
+        if let Some(c) = self.first_words.get(word) {
+            out.extend_from_slice(c);
+        }
+        let mut chars = word.chars();
+        if matches!(chars.next(), Some('ل' | 'ب' | 'و' | 'ف'))
+            && let Some(c) = self.first_words.get(chars.as_str())
+        {
+            out.extend_from_slice(c);
+        }
+        out.sort_unstable();
+        out.dedup();
     }
 
     /// The agencies cited in `l1` (an L1 text), in order of first mention.
@@ -210,28 +234,30 @@ impl Agencies {
         let w = words(l1);
         let mut out: Vec<Attribution> = Vec::new();
         let mut i = 0;
+        let mut candidates = Vec::new();
         while i < w.len() {
             let mut matched = None;
-            'agencies: for agency in &self.list {
-                for form in &agency.forms {
-                    let n = form.len();
-                    if i + n > w.len() {
-                        continue;
-                    }
-                    // A form matches the words, or the last word with a
-                    // one-letter prefix (ل, ب, و, ف).
-                    let ok = form.iter().enumerate().all(|(k, f)| {
-                        let word = &w[i + k].folded;
-                        word == f
-                            || (k == 0 && word.chars().count() == f.chars().count() + 1 && {
-                                let mut c = word.chars();
-                                matches!(c.next(), Some('ل' | 'ب' | 'و' | 'ف')) && c.as_str() == f
-                            })
-                    });
-                    if ok && (!agency.needs_context || in_context(l1, &w, i, i + n)) {
-                        matched = Some((agency, n));
-                        break 'agencies;
-                    }
+            self.candidates(&w[i].folded, &mut candidates);
+            for &(a, f) in &candidates {
+                let agency = &self.list[a as usize];
+                let form = &agency.forms[f as usize];
+                let n = form.len();
+                if i + n > w.len() {
+                    continue;
+                }
+                // A form matches the words, the first of them possibly with
+                // a one-letter prefix (ل, ب, و, ف).
+                let ok = form.iter().enumerate().all(|(k, f)| {
+                    let word = &w[i + k].folded;
+                    word == f
+                        || (k == 0 && word.chars().count() == f.chars().count() + 1 && {
+                            let mut c = word.chars();
+                            matches!(c.next(), Some('ل' | 'ب' | 'و' | 'ف')) && c.as_str() == f
+                        })
+                });
+                if ok && (!agency.needs_context || in_context(l1, &w, i, i + n)) {
+                    matched = Some((agency, n));
+                    break;
                 }
             }
             let Some((agency, n)) = matched else {

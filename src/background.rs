@@ -19,6 +19,7 @@
 use crate::error::{Error, Result};
 use crate::hash::xxh3;
 use crate::normalize::{STEMMER, VERSION};
+use ahash::AHashMap;
 use std::sync::OnceLock;
 
 /// Version of the file format.
@@ -30,6 +31,33 @@ const TERM_SEED: u64 = 0x7465_726d_6b65_7901;
 #[inline]
 pub fn term_key(stem: &str) -> u64 {
     xxh3(stem.as_bytes(), TERM_SEED)
+}
+
+/// The term key of an L2 token: `term_key(&stem(token))`. Latin-script
+/// stems are remembered per thread (the English stemmer allocates, and news
+/// repeats its words); Arabic light stemming is cheaper than a lookup.
+pub fn token_key(token: &str) -> u64 {
+    use std::cell::RefCell;
+    if !token.as_bytes().first().is_some_and(u8::is_ascii_alphabetic) {
+        return term_key(&crate::normalize::stem(token));
+    }
+    thread_local! {
+        static KEYS: RefCell<AHashMap<Box<str>, u64>> = RefCell::new(AHashMap::new());
+    }
+    /// Entries kept per thread before the memo starts afresh.
+    const MAX_ENTRIES: usize = 1 << 20;
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        if let Some(&k) = keys.get(token) {
+            return k;
+        }
+        let k = term_key(&crate::normalize::stem(token));
+        if keys.len() >= MAX_ENTRIES {
+            keys.clear();
+        }
+        keys.insert(token.into(), k);
+        k
+    })
 }
 
 /// Document frequencies of stems in a background corpus.

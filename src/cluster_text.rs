@@ -10,13 +10,13 @@
 //! agencies the member cites are found ([`crate::attribution`]).
 
 use crate::attribution::{Agencies, Attribution};
-use crate::background::term_key;
+use crate::background::token_key;
 use crate::corpus::Corpus;
 use crate::date::Published;
 use crate::error::Result;
 use crate::ids::{ArticleId, DocIdx};
 use crate::input::{Article, Inputs};
-use crate::normalize::{TokenBuilder, canonical_with_offsets, for_each_token_span, stem};
+use crate::normalize::{TokenBuilder, canonical_with_offsets, for_each_token_span};
 use crate::progress::Progress;
 use crate::story::Story;
 use serde::Serialize;
@@ -139,7 +139,8 @@ pub struct StoryText {
     pub members: Vec<MemberText>,
 }
 
-/// Byte offsets to character offsets, for increasing byte offsets.
+/// Byte offsets to character offsets, for increasing byte offsets (a
+/// cursor: each query counts only the characters since the last one).
 struct Chars<'s> {
     s: &'s str,
     byte: usize,
@@ -152,10 +153,15 @@ impl Chars<'_> {
             self.byte = 0;
             self.char = 0;
         }
-        self.char += self.s[self.byte..byte].chars().count();
+        self.char += count_chars(&self.s.as_bytes()[self.byte..byte]);
         self.byte = byte;
         self.char
     }
+}
+
+/// Characters in valid UTF-8 bytes: the bytes that do not continue one.
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
 }
 
 struct Builder {
@@ -163,6 +169,8 @@ struct Builder {
     sentences: Vec<Sentence>,
     quotes: Vec<QuoteSpan>,
     l1_all: String,
+    /// Per token of the current line: L1 byte start, original byte range.
+    scratch: Vec<(usize, Range<usize>)>,
 }
 
 impl Builder {
@@ -187,19 +195,6 @@ impl Builder {
         let l1 = &canon.text;
         self.l1_all.push_str(l1);
         self.l1_all.push('\n');
-        // L1 byte offset -> L1 char index.
-        let char_of: Vec<usize> = {
-            let mut v = vec![0; l1.len() + 1];
-            let mut k = 0;
-            for (b, c) in l1.char_indices() {
-                v[b..b + c.len_utf8()].fill(k);
-                k += 1;
-            }
-            v[l1.len()] = k;
-            v
-        };
-        let mut raw: Vec<(String, Range<usize>)> = Vec::new();
-        for_each_token_span(l1, tb, |t, r| raw.push((t.to_string(), r)));
         // Sentence breaks and quotation marks, as L1 byte offsets.
         let bytes = l1.as_bytes();
         let breaks: Vec<usize> = l1
@@ -214,40 +209,44 @@ impl Builder {
             .map(|(i, _)| i)
             .collect();
         let marks: Vec<usize> = l1.match_indices('"').map(|(i, _)| i).collect();
+        let first_token = self.tokens.len();
         let mut sentence_from = self.tokens.len();
         let mut next_break = 0;
-        let first_token = self.tokens.len();
-        for (surface, r) in raw {
+        // L1 byte offset -> L1 char index, by a cursor (tokens come in order).
+        let mut l1_chars = Chars { s: l1, byte: 0, char: 0 };
+        self.scratch.clear();
+        for_each_token_span(l1, tb, |surface, r| {
             while next_break < breaks.len() && breaks[next_break] < r.start {
-                self.close_sentence(field, sentence_from);
+                if self.tokens.len() > sentence_from {
+                    let (start, end) = (self.tokens[sentence_from].start, self.tokens[self.tokens.len() - 1].end);
+                    self.sentences.push(Sentence { field, tokens: sentence_from..self.tokens.len(), start, end });
+                }
                 sentence_from = self.tokens.len();
                 next_break += 1;
             }
-            let (from_char, to_char) = (char_of[r.start], char_of[r.end]);
+            let from_char = l1_chars.at(r.start);
+            let to_char = l1_chars.at(r.end);
             let (ob, oe) = canon.original_range(from_char, to_char, line.len());
             let start = chars.at(range.start + ob);
             let end = chars.at(range.start + oe);
-            self.tokens.push(Tok { key: term_key(&stem(&surface)), surface: surface.into(), field, start, end });
-        }
+            self.scratch.push((r.start, range.start + ob..range.start + oe));
+            self.tokens.push(Tok { key: token_key(surface), surface: surface.into(), field, start, end });
+        });
         self.close_sentence(field, sentence_from);
         // Quotes: words between the 1st and 2nd mark, 3rd and 4th, ...
-        let line_tokens = first_token..self.tokens.len();
-        let l1_starts: Vec<usize> = {
-            let mut v = Vec::new();
-            for_each_token_span(l1, tb, |_, r| v.push(r.start));
-            v
-        };
         for pair in marks.chunks_exact(2) {
-            let inside: Vec<usize> = l1_starts
+            let inside: Vec<usize> = self
+                .scratch
                 .iter()
                 .enumerate()
-                .filter(|(_, s)| **s > pair[0] && **s < pair[1])
-                .map(|(k, _)| line_tokens.start + k)
+                .filter(|(_, (s, _))| *s > pair[0] && *s < pair[1])
+                .map(|(k, _)| k)
                 .collect();
             if inside.len() >= 3 {
-                let (a, b) = (inside[0], inside[inside.len() - 1] + 1);
+                let (a, b) = (inside[0], inside[inside.len() - 1]);
+                let text = field_text[self.scratch[a].1.start..self.scratch[b].1.end].to_string();
+                let (a, b) = (first_token + a, first_token + b + 1);
                 let (start, end) = (self.tokens[a].start, self.tokens[b - 1].end);
-                let text = field_text.chars().skip(start).take(end - start).collect();
                 self.quotes.push(QuoteSpan { field, tokens: a..b, start, end, text });
             }
         }
@@ -258,7 +257,13 @@ impl Builder {
 /// are not boilerplate. Agencies named like the member's own outlet are not
 /// counted as attributions.
 pub fn prepare(doc: DocIdx, article: &Article<'_>, kept: Vec<Range<usize>>, agencies: &Agencies) -> MemberText {
-    let mut b = Builder { tokens: Vec::new(), sentences: Vec::new(), quotes: Vec::new(), l1_all: String::new() };
+    let mut b = Builder {
+        tokens: Vec::new(),
+        sentences: Vec::new(),
+        quotes: Vec::new(),
+        l1_all: String::new(),
+        scratch: Vec::new(),
+    };
     let mut tb = TokenBuilder::default();
     let title: &str = &article.title;
     let text: &str = &article.text;

@@ -29,7 +29,7 @@
 //!   others cite (0 when nobody cites any). Every component is reported next
 //!   to it.
 
-use crate::align::{AlignOptions, align};
+use crate::align::{AlignOptions, SeedIndex, align_indexed, seed_hashes};
 use crate::attribution::{Agencies, Attribution};
 use crate::background::term_key;
 use crate::cluster_text::{Field, MemberText};
@@ -88,6 +88,9 @@ pub struct SharedPassage {
     pub other_end: usize,
     /// Words aligned.
     pub words: usize,
+    /// This version's words (indices) the passage spans.
+    #[serde(skip)]
+    pub words_range: std::ops::Range<usize>,
 }
 
 /// How one sentence of a version fares, for the report.
@@ -149,35 +152,132 @@ fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
-struct Pair {
-    /// For each sentence of this member: found in the other.
-    found: Vec<bool>,
-    passages: Vec<SharedPassage>,
+/// What is computed once per member and reused against every other one.
+struct Prepared {
+    /// Seed hashes of the title's and the text's words.
+    seeds: [Vec<u64>; 2],
+    /// Where those seeds occur.
+    index: [SeedIndex; 2],
+    /// First word of the title and of the text.
+    field_start: [usize; 2],
+    /// Per sentence: its distinct content stems, sorted.
+    content: Vec<Vec<u64>>,
+    /// Content stem → sentences holding it.
+    postings: AHashMap<u64, Vec<u32>>,
+    /// Stem 3-grams (quotes carried).
+    grams: AHashSet<u64>,
+    /// Stem counts.
+    tf: AHashMap<u64, u32>,
+    /// IDF-weighted stem counts, and their norm.
+    weights: AHashMap<u64, f64>,
+    norm: f64,
+}
+
+fn gram(w: &[crate::cluster_text::Tok]) -> u64 {
+    hash_u64s(&[w[0].key, w[1].key, w[2].key], 7)
+}
+
+impl Prepared {
+    fn new(m: &MemberText, idf: &Idf<'_>) -> Self {
+        let o = AlignOptions::default();
+        let fields = [m.field_tokens(Field::Title), m.field_tokens(Field::Text)];
+        let seeds = fields.clone().map(|r| {
+            let keys: Vec<u64> = m.tokens[r].iter().map(|t| t.key).collect();
+            seed_hashes(&keys, o.seed)
+        });
+        let index = [SeedIndex::new(&seeds[0]), SeedIndex::new(&seeds[1])];
+        let content: Vec<Vec<u64>> = m
+            .sentences
+            .iter()
+            .map(|sen| {
+                let mut v: Vec<u64> =
+                    m.tokens[sen.tokens.clone()].iter().map(|t| t.key).filter(|&k| idf.idf(k) >= CONTENT_IDF).collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            })
+            .collect();
+        let mut postings: AHashMap<u64, Vec<u32>> = AHashMap::new();
+        for (s, keys) in content.iter().enumerate() {
+            for k in keys {
+                postings.entry(*k).or_default().push(s as u32);
+            }
+        }
+        let mut tf: AHashMap<u64, u32> = AHashMap::new();
+        for t in &m.tokens {
+            *tf.entry(t.key).or_default() += 1;
+        }
+        let weights: AHashMap<u64, f64> =
+            tf.iter().map(|(&k, &c)| (k, (1.0 + f64::from(c).ln()) * idf.idf(k))).collect();
+        let norm = weights.values().map(|w| w * w).sum::<f64>().sqrt();
+        Self {
+            seeds,
+            index,
+            field_start: [fields[0].start, fields[1].start],
+            content,
+            postings,
+            grams: m.tokens.windows(3).map(gram).collect(),
+            tf,
+            weights,
+            norm,
+        }
+    }
 }
 
 /// Compares every member of a story with the others.
+///
+/// Each pair of members is aligned once (the passages serve both sides);
+/// sentence matching goes through each member's postings of content stems,
+/// so a story of n members costs n² cheap comparisons, not n² rebuilds.
 pub fn diverge(story: &StoryText, idf: &Idf<'_>) -> Vec<Divergence> {
     let members = &story.members;
     let n = members.len();
-    // Pairwise comparisons, both directions.
-    let mut pairs: Vec<Vec<Option<Pair>>> = (0..n).map(|_| (0..n).map(|_| None).collect()).collect();
+    let prepared: Vec<Prepared> = members.iter().map(|m| Prepared::new(m, idf)).collect();
+    // found[x][y][s]: sentence s of x is found in y. passages[x][y]: x's
+    // passages shared with y.
+    let mut found: Vec<Vec<Vec<bool>>> = vec![vec![Vec::new(); n]; n];
+    let mut passages: Vec<Vec<Vec<SharedPassage>>> = vec![vec![Vec::new(); n]; n];
+    let mut scratch = Vec::new();
     for x in 0..n {
-        for y in 0..n {
-            if x != y {
-                pairs[x][y] = Some(compare(&members[x], &members[y], idf));
-            }
+        for y in x + 1..n {
+            let (px, py) = aligned(&members[x], &prepared[x], &members[y], &prepared[y]);
+            found[x][y] = found_in(&members[x], &prepared[x], &px, &prepared[y], &mut scratch);
+            found[y][x] = found_in(&members[y], &prepared[y], &py, &prepared[x], &mut scratch);
+            passages[x][y] = px;
+            passages[y][x] = py;
         }
     }
-    let agencies: Vec<AHashSet<&str>> =
-        members.iter().map(|m| m.attributions.iter().map(|a| a.agency.as_str()).collect()).collect();
-    let vectors: Vec<AHashMap<u64, f64>> = members.iter().map(|m| weights(m, idf)).collect();
+    // carried[x][s]: how many others carry sentence s of x; first_two[x][s]:
+    // the two lowest-numbered members that do.
     let carried: Vec<Vec<usize>> = (0..n)
         .map(|x| {
+            (0..members[x].sentences.len()).map(|s| (0..n).filter(|&y| y != x && found[x][y][s]).count()).collect()
+        })
+        .collect();
+    let first_two: Vec<Vec<[usize; 2]>> = (0..n)
+        .map(|x| {
             (0..members[x].sentences.len())
-                .map(|s| (0..n).filter(|&y| y != x && pairs[x][y].as_ref().expect("pair").found[s]).count())
+                .map(|s| {
+                    let mut it = (0..n).filter(|&y| y != x && found[x][y][s]);
+                    [it.next().unwrap_or(usize::MAX), it.next().unwrap_or(usize::MAX)]
+                })
                 .collect()
         })
         .collect();
+    let agencies: Vec<AHashSet<&str>> =
+        members.iter().map(|m| m.attributions.iter().map(|a| a.agency.as_str()).collect()).collect();
+    // The whole story's weights and stem counts, once.
+    let mut total_weights: AHashMap<u64, f64> = AHashMap::new();
+    let mut total_tf: AHashMap<u64, u32> = AHashMap::new();
+    for p in &prepared {
+        for (k, w) in &p.weights {
+            *total_weights.entry(*k).or_default() += w;
+        }
+        for (k, c) in &p.tf {
+            *total_tf.entry(*k).or_default() += c;
+        }
+    }
+    let total_sq: f64 = total_weights.values().map(|w| w * w).sum();
     (0..n)
         .map(|x| {
             let m = &members[x];
@@ -191,19 +291,20 @@ pub fn diverge(story: &StoryText, idf: &Idf<'_>) -> Vec<Divergence> {
             let others: Vec<usize> = (0..n).filter(|&y| y != x).collect();
             let majority = others.len() / 2 + 1;
             let (mut consensus, mut missing) = (0usize, Vec::new());
-            for (k, &y) in others.iter().enumerate() {
+            for &y in &others {
                 for s in 0..members[y].sentences.len() {
-                    let by_others =
-                        1 + others.iter().filter(|&&z| z != y && pairs[y][z].as_ref().expect("pair").found[s]).count();
+                    let by_others = 1 + carried[y][s] - usize::from(found[y][x][s]);
                     if by_others < majority {
                         continue;
                     }
-                    let seen_before = others[..k].iter().any(|&z| pairs[y][z].as_ref().expect("pair").found[s]);
+                    // Stated earlier by another version (not x itself)?
+                    let [f0, f1] = first_two[y][s];
+                    let seen_before = (f0 < y && f0 != x) || (f0 == x && f1 < y);
                     if seen_before {
                         continue;
                     }
                     consensus += 1;
-                    if !pairs[y][x].as_ref().expect("pair").found[s] {
+                    if !found[y][x][s] {
                         missing.push(Omission {
                             text: members[y].sentence_text(s),
                             from: members[y].id.to_json(),
@@ -213,13 +314,16 @@ pub fn diverge(story: &StoryText, idf: &Idf<'_>) -> Vec<Divergence> {
                 }
             }
             let omitted = if consensus == 0 { 0.0 } else { missing.len() as f64 / consensus as f64 };
-            let mut rest: AHashMap<u64, f64> = AHashMap::new();
-            for &y in &others {
-                for (k, w) in &vectors[y] {
-                    *rest.entry(*k).or_default() += w;
-                }
-            }
-            let similarity = cosine(&vectors[x], &rest);
+            // Cosine with the sum of the others: total − own, expanded.
+            let own = &prepared[x];
+            let dot_total: f64 = own.weights.iter().map(|(k, w)| w * total_weights[k]).sum();
+            let dot = dot_total - own.norm * own.norm;
+            let rest_sq = (total_sq - 2.0 * dot_total + own.norm * own.norm).max(0.0);
+            let similarity = if own.norm == 0.0 || rest_sq <= 1e-12 {
+                0.0
+            } else {
+                (dot / (own.norm * rest_sq.sqrt())).clamp(0.0, 1.0)
+            };
             let others_agencies: AHashSet<&str> = others.iter().flat_map(|&y| agencies[y].iter().copied()).collect();
             let union = agencies[x].union(&others_agencies).count();
             let attribution_difference = if union == 0 {
@@ -236,10 +340,10 @@ pub fn diverge(story: &StoryText, idf: &Idf<'_>) -> Vec<Divergence> {
                 omitted: round4(omitted),
                 similarity: round4(similarity),
                 attribution_difference: round4(attribution_difference),
-                distinctive_terms: distinctive(x, members, idf),
+                distinctive_terms: distinctive(m, &own.tf, &total_tf, idf),
                 attributions: m.attributions.clone(),
-                quotes: quotes(x, members),
-                passages: others.iter().flat_map(|&y| pairs[x][y].as_ref().expect("pair").passages.clone()).collect(),
+                quotes: quotes(x, members, &prepared),
+                passages: others.iter().flat_map(|&y| passages[x][y].iter().cloned()).collect(),
                 sentences: m
                     .sentences
                     .iter()
@@ -257,35 +361,57 @@ pub fn diverge(story: &StoryText, idf: &Idf<'_>) -> Vec<Divergence> {
         .collect()
 }
 
-/// Sentences of `a` found in `b`, and the passages they share.
-fn compare(a: &MemberText, b: &MemberText, idf: &Idf<'_>) -> Pair {
-    let mut covered = vec![false; a.tokens.len()];
-    let mut passages = Vec::new();
-    for field in [Field::Title, Field::Text] {
-        let (ra, rb) = (a.field_tokens(field), b.field_tokens(field));
-        let sa: Vec<u64> = a.tokens[ra.clone()].iter().map(|t| t.key).collect();
-        let sb: Vec<u64> = b.tokens[rb.clone()].iter().map(|t| t.key).collect();
-        for p in align(&sa, &sb, AlignOptions::default()) {
-            for c in &mut covered[ra.start + p.a.start..ra.start + p.a.end] {
-                *c = true;
-            }
-            let (ta, tb) = (&a.tokens[ra.start..], &b.tokens[rb.start..]);
-            passages.push(SharedPassage {
+/// The passages `a` and `b` share, field by field, as each side sees them.
+fn aligned(a: &MemberText, pa: &Prepared, b: &MemberText, pb: &Prepared) -> (Vec<SharedPassage>, Vec<SharedPassage>) {
+    let (mut for_a, mut for_b) = (Vec::new(), Vec::new());
+    for (f, field) in [Field::Title, Field::Text].into_iter().enumerate() {
+        let (ta, tb) = (&a.tokens[pa.field_start[f]..], &b.tokens[pb.field_start[f]..]);
+        for p in align_indexed(&pa.seeds[f], &pb.index[f], AlignOptions::default()) {
+            let (start, end) = (ta[p.a.start].start, ta[p.a.end - 1].end);
+            let (other_start, other_end) = (tb[p.b.start].start, tb[p.b.end - 1].end);
+            for_a.push(SharedPassage {
                 with: b.id.to_json(),
                 field,
-                start: ta[p.a.start].start,
-                end: ta[p.a.end - 1].end,
-                other_start: tb[p.b.start].start,
-                other_end: tb[p.b.end - 1].end,
+                start,
+                end,
+                other_start,
+                other_end,
                 words: p.matched,
+                words_range: pa.field_start[f] + p.a.start..pa.field_start[f] + p.a.end,
+            });
+            for_b.push(SharedPassage {
+                with: a.id.to_json(),
+                field,
+                start: other_start,
+                end: other_end,
+                other_start: start,
+                other_end: end,
+                words: p.matched,
+                words_range: pb.field_start[f] + p.b.start..pb.field_start[f] + p.b.end,
             });
         }
     }
-    let content = |m: &MemberText, s: usize| -> AHashSet<u64> {
-        m.tokens[m.sentences[s].tokens.clone()].iter().map(|t| t.key).filter(|&k| idf.idf(k) >= CONTENT_IDF).collect()
-    };
-    let b_sets: Vec<AHashSet<u64>> = (0..b.sentences.len()).map(|s| content(b, s)).collect();
-    let found = (0..a.sentences.len())
+    for_b.sort_by_key(|p| (p.field == Field::Text, p.start));
+    (for_a, for_b)
+}
+
+/// For each sentence of `a`: is it found in `b`? Either aligned passages
+/// cover half its words, or it shares at least half of its content stems
+/// (and three) with one of `b`'s sentences.
+fn found_in(
+    a: &MemberText,
+    pa: &Prepared,
+    passages: &[SharedPassage],
+    pb: &Prepared,
+    counts: &mut Vec<u32>,
+) -> Vec<bool> {
+    let mut covered = vec![false; a.tokens.len()];
+    for p in passages {
+        covered[p.words_range.clone()].fill(true);
+    }
+    counts.clear();
+    counts.resize(pb.content.len(), 0);
+    (0..a.sentences.len())
         .map(|s| {
             let range = a.sentences[s].tokens.clone();
             let len = range.len();
@@ -293,31 +419,29 @@ fn compare(a: &MemberText, b: &MemberText, idf: &Idf<'_>) -> Pair {
             if len > 0 && aligned * 2 >= len {
                 return true;
             }
-            let mine = content(a, s);
-            mine.len() >= 3
-                && b_sets.iter().any(|other| {
-                    let common = mine.intersection(other).count();
-                    common >= 3 && common * 2 >= mine.len().min(other.len())
-                })
+            let mine = &pa.content[s];
+            if mine.len() < 3 {
+                return false;
+            }
+            let mut touched: Vec<u32> = Vec::new();
+            for k in mine {
+                for &t in pb.postings.get(k).map_or(&[][..], Vec::as_slice) {
+                    if counts[t as usize] == 0 {
+                        touched.push(t);
+                    }
+                    counts[t as usize] += 1;
+                }
+            }
+            let hit = touched.iter().any(|&t| {
+                let common = counts[t as usize] as usize;
+                common >= 3 && common * 2 >= mine.len().min(pb.content[t as usize].len())
+            });
+            for &t in &touched {
+                counts[t as usize] = 0;
+            }
+            hit
         })
-        .collect();
-    Pair { found, passages }
-}
-
-/// IDF-weighted stem counts of a member.
-fn weights(m: &MemberText, idf: &Idf<'_>) -> AHashMap<u64, f64> {
-    let mut tf: AHashMap<u64, u32> = AHashMap::new();
-    for t in &m.tokens {
-        *tf.entry(t.key).or_default() += 1;
-    }
-    tf.into_iter().map(|(k, c)| (k, (1.0 + f64::from(c).ln()) * idf.idf(k))).collect()
-}
-
-fn cosine(a: &AHashMap<u64, f64>, b: &AHashMap<u64, f64>) -> f64 {
-    let dot: f64 = a.iter().filter_map(|(k, w)| b.get(k).map(|v| w * v)).sum();
-    let na = a.values().map(|w| w * w).sum::<f64>().sqrt();
-    let nb = b.values().map(|w| w * w).sum::<f64>().sqrt();
-    if na == 0.0 || nb == 0.0 { 0.0 } else { (dot / (na * nb)).clamp(0.0, 1.0) }
+        .collect()
 }
 
 /// Prior strength (in words) of the distinctive-term scores.
@@ -334,66 +458,55 @@ pub const DISTINCTIVE_IDF: f64 = 2.0;
 /// the others. The prior share of a word blends its frequency in the whole
 /// story with its background share (weights: the story's words and
 /// [`PRIOR_BACKGROUND`]); its strength is [`PRIOR_WORDS`].
-fn distinctive(x: usize, members: &[MemberText], idf: &Idf<'_>) -> Vec<Term> {
-    let mut mine: AHashMap<u64, u32> = AHashMap::new();
-    let mut surface: AHashMap<u64, AHashMap<&str, u32>> = AHashMap::new();
-    let mut theirs: AHashMap<u64, u32> = AHashMap::new();
-    for (y, m) in members.iter().enumerate() {
-        for t in &m.tokens {
-            if y == x {
-                *mine.entry(t.key).or_default() += 1;
-                *surface.entry(t.key).or_default().entry(&t.surface).or_default() += 1;
-            } else {
-                *theirs.entry(t.key).or_default() += 1;
-            }
-        }
-    }
-    let (ni, nj) = (f64::from(mine.values().sum::<u32>()), f64::from(theirs.values().sum::<u32>()));
-    let n = ni + nj;
-    let mut terms: Vec<Term> = mine
+fn distinctive(m: &MemberText, mine: &AHashMap<u64, u32>, total: &AHashMap<u64, u32>, idf: &Idf<'_>) -> Vec<Term> {
+    let ni = f64::from(mine.values().sum::<u32>());
+    let n = f64::from(total.values().sum::<u32>());
+    let nj = n - ni;
+    let mut terms: Vec<(u64, Term)> = mine
         .iter()
         .filter(|(k, _)| idf.idf(**k) >= DISTINCTIVE_IDF)
         .filter_map(|(&k, &yi)| {
-            let yj = theirs.get(&k).copied().unwrap_or(0);
+            let yj = total[&k] - yi;
             let (yi_f, yj_f) = (f64::from(yi), f64::from(yj));
             let share = (yi_f + yj_f + PRIOR_BACKGROUND * idf.background_share(k)) / (n + PRIOR_BACKGROUND);
             let a = PRIOR_WORDS * share;
             let delta =
                 ((yi_f + a) / (ni + PRIOR_WORDS - yi_f - a)).ln() - ((yj_f + a) / (nj + PRIOR_WORDS - yj_f - a)).ln();
             let z = delta / (1.0 / (yi_f + a) + 1.0 / (yj_f + a)).sqrt();
-            (z >= DISTINCTIVE_Z).then(|| {
-                let forms = &surface[&k];
-                let term = forms
-                    .iter()
-                    .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-                    .map(|f| f.0.to_string())
-                    .unwrap_or_default();
-                Term { term, z: round4(z), count: yi, others: yj }
-            })
+            (z >= DISTINCTIVE_Z).then(|| (k, Term { term: String::new(), z: round4(z), count: yi, others: yj }))
         })
         .collect();
+    // The word as this version writes it most often (ties: the smaller form).
+    let mut forms: AHashMap<u64, AHashMap<&str, u32>> = terms.iter().map(|(k, _)| (*k, AHashMap::new())).collect();
+    for t in &m.tokens {
+        if let Some(f) = forms.get_mut(&t.key) {
+            *f.entry(&t.surface).or_default() += 1;
+        }
+    }
+    for (k, term) in &mut terms {
+        term.term =
+            forms[k].iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|f| f.0.to_string()).unwrap_or_default();
+    }
+    let mut terms: Vec<Term> = terms.into_iter().map(|t| t.1).collect();
     terms.sort_by(|a, b| b.z.total_cmp(&a.z).then(a.term.cmp(&b.term)));
     terms.truncate(10);
     terms
 }
 
 /// A member's quotations and the other members that carry them.
-fn quotes(x: usize, members: &[MemberText]) -> Vec<Quote> {
-    let grams = |m: &MemberText| -> AHashSet<u64> {
-        m.tokens.windows(3).map(|w| hash_u64s(&[w[0].key, w[1].key, w[2].key], 7)).collect()
-    };
-    let others: Vec<(usize, AHashSet<u64>)> =
-        (0..members.len()).filter(|&y| y != x).map(|y| (y, grams(&members[y]))).collect();
+fn quotes(x: usize, members: &[MemberText], prepared: &[Prepared]) -> Vec<Quote> {
     let m = &members[x];
     m.quotes
         .iter()
         .map(|q| {
-            let qg: Vec<u64> =
-                m.tokens[q.tokens.clone()].windows(3).map(|w| hash_u64s(&[w[0].key, w[1].key, w[2].key], 7)).collect();
-            let carried_by = others
-                .iter()
-                .filter(|(_, g)| !qg.is_empty() && qg.iter().filter(|h| g.contains(h)).count() * 2 >= qg.len())
-                .map(|(y, _)| members[*y].id.to_json())
+            let qg: Vec<u64> = m.tokens[q.tokens.clone()].windows(3).map(gram).collect();
+            let carried_by = (0..members.len())
+                .filter(|&y| y != x)
+                .filter(|&y| {
+                    let g = &prepared[y].grams;
+                    !qg.is_empty() && qg.iter().filter(|h| g.contains(h)).count() * 2 >= qg.len()
+                })
+                .map(|y| members[y].id.to_json())
                 .collect();
             Quote { text: q.text.clone(), field: q.field, start: q.start, end: q.end, carried_by }
         })

@@ -17,8 +17,11 @@
 //! A day and month without a year take the year that puts them nearest the
 //! known day. Digits are ASCII after L1.
 
+use ahash::{AHashMap, AHashSet};
 use jiff::ToSpan;
 use jiff::civil::{Date, Weekday};
+use std::borrow::Cow;
+use std::sync::LazyLock;
 
 /// How a date was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,33 +147,44 @@ const FORWARD: &[&str] = &["المقبل", "القادم", "المقبلة", "ا
 #[derive(Debug, Clone)]
 struct Word<'a> {
     text: &'a str,
-    lower: String,
+    lower: Cow<'a, str>,
     at: usize,
+}
+
+/// Lower case for the English names; the other names are Arabic, which has
+/// no case, so other words are left as they are.
+fn lower(w: &str) -> Cow<'_, str> {
+    if w.bytes().any(|b| b.is_ascii_uppercase()) && w.is_ascii() {
+        Cow::Owned(w.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(w)
+    }
 }
 
 fn words(l1: &str) -> Vec<Word<'_>> {
     let mut out = Vec::new();
     let mut start = None;
     for (i, c) in l1.char_indices() {
-        let part = c.is_alphanumeric() || unicode_normalization::char::is_combining_mark(c);
+        let part = crate::normalize::is_token_char(c);
         match (part, start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
-                out.push(Word { text: &l1[s..i], lower: l1[s..i].to_lowercase(), at: s });
+                out.push(Word { text: &l1[s..i], lower: lower(&l1[s..i]), at: s });
                 start = None;
             }
             _ => {}
         }
     }
     if let Some(s) = start {
-        out.push(Word { text: &l1[s..], lower: l1[s..].to_lowercase(), at: s });
+        out.push(Word { text: &l1[s..], lower: lower(&l1[s..]), at: s });
     }
     out
 }
 
 /// A month name, possibly with a one-letter Arabic prefix (ب ل و ف).
 fn month_of(word: &str) -> Option<i8> {
-    let exact = |w: &str| MONTHS.iter().find(|(n, _)| *n == w).map(|&(_, m)| m);
+    static BY_NAME: LazyLock<AHashMap<&'static str, i8>> = LazyLock::new(|| MONTHS.iter().copied().collect());
+    let exact = |w: &str| BY_NAME.get(w).copied();
     exact(word).or_else(|| {
         let mut chars = word.chars();
         match chars.next() {
@@ -184,16 +198,13 @@ fn month_of(word: &str) -> Option<i8> {
 fn month_at(w: &[Word<'_>], i: usize) -> Option<(i8, usize)> {
     let first = w.get(i)?;
     if let Some(second) = w.get(i + 1) {
-        let strip = |s: &str| -> String {
-            let mut c = s.chars();
-            match c.next() {
-                Some('ب' | 'ل' | 'و' | 'ف') if !s.starts_with("كانون") && !s.starts_with("تشرين") => {
-                    c.as_str().to_string()
-                }
-                _ => s.to_string(),
+        let mut c = first.text.chars();
+        let head = match c.next() {
+            Some('ب' | 'ل' | 'و' | 'ف') if !first.text.starts_with("كانون") && !first.text.starts_with("تشرين") => {
+                c.as_str()
             }
+            _ => first.text,
         };
-        let head = strip(first.text);
         for &(a, b, m) in TWO_WORD_MONTHS {
             if head == a && second.text == b {
                 return Some((m, 2));
@@ -229,6 +240,29 @@ fn nearest_year(month: i8, day: i8, reference: Date) -> Option<Date> {
         .min_by_key(|d| (d.since(reference).map(|s| s.get_days().abs()).unwrap_or(i32::MAX), *d))
 }
 
+/// Whether a word can start a date: digits (perhaps after a one-letter
+/// prefix), a month, a weekday or a relative day. Everything else is
+/// skipped at once; most words of a text are.
+fn is_anchor(w: &Word<'_>) -> bool {
+    static ANCHORS: LazyLock<AHashSet<&'static str>> = LazyLock::new(|| {
+        let mut set: AHashSet<&'static str> = MONTHS.iter().map(|m| m.0).collect();
+        set.extend(TWO_WORD_MONTHS.iter().map(|m| m.0));
+        set.extend(WEEKDAYS.iter().map(|d| d.0));
+        set.extend(["أمس", "امس", "اليوم", "yesterday", "today"]);
+        set
+    });
+    let b = w.text.as_bytes();
+    if b[0].is_ascii_digit() || b.get(2).is_some_and(u8::is_ascii_digit) {
+        return true;
+    }
+    let l: &str = &w.lower;
+    if ANCHORS.contains(l) {
+        return true;
+    }
+    let mut c = l.chars();
+    matches!(c.next(), Some('ب' | 'ل' | 'و' | 'ف')) && ANCHORS.contains(c.as_str())
+}
+
 /// All dates mentioned in `l1` (an L1 text), in text order. `reference` is
 /// the day the article is known to be from, if any; without it only full
 /// dates are found.
@@ -237,6 +271,10 @@ pub fn mentions(l1: &str, reference: Option<Date>) -> Vec<Mention> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < w.len() {
+        if !is_anchor(&w[i]) {
+            i += 1;
+            continue;
+        }
         // DAY [من] MONTH [(ALT)] [YEAR]
         if let Some(day) = number(&w[i], 1..=31) {
             let mut j = i + 1;
@@ -312,8 +350,8 @@ pub fn mentions(l1: &str, reference: Option<Date>) -> Vec<Mention> {
         }
         if let Some(r) = reference {
             // Weekdays, looking back from the known day.
-            if let Some(&(_, wd)) = WEEKDAYS.iter().find(|(n, _)| *n == w[i].lower) {
-                let forward = w.get(i + 1).is_some_and(|x| FORWARD.contains(&x.lower.as_str()));
+            if let Some(&(_, wd)) = WEEKDAYS.iter().find(|(n, _)| *n == w[i].lower.as_ref()) {
+                let forward = w.get(i + 1).is_some_and(|x| FORWARD.contains(&x.lower.as_ref()));
                 let date =
                     if forward { r.nth_weekday(1, wd) } else { r.tomorrow().and_then(|t| t.nth_weekday(-1, wd)) };
                 if let Ok(date) = date {

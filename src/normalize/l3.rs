@@ -43,20 +43,26 @@ pub fn stem(token: &str) -> Cow<'_, str> {
 }
 
 fn light10(token: &str) -> &str {
-    let len = |s: &str| s.chars().count();
+    // Arabic letters are two bytes in UTF-8; count characters once and
+    // keep the count as affixes go.
+    let mut n = token.chars().count();
     let mut s = token;
     for p in PREFIXES {
-        let ok = if len(p) == 1 { len(s) >= 4 } else { len(s) >= len(p) + 2 };
+        let pn = p.len() / 2;
+        let ok = if pn == 1 { n >= 4 } else { n >= pn + 2 };
         if ok && let Some(rest) = s.strip_prefix(p) {
             s = rest;
+            n -= pn;
             break;
         }
     }
     for suffix in SUFFIXES {
-        if len(s) >= len(suffix) + 2
+        let sn = suffix.len() / 2;
+        if n >= sn + 2
             && let Some(rest) = s.strip_suffix(suffix)
         {
             s = rest;
+            n -= sn;
         }
     }
     s
