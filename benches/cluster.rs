@@ -1,0 +1,122 @@
+//! End-to-end `riwaya cluster` against `riwaya dedup` on the shared corpus,
+//! and how its time grows with the number of articles.
+//!
+//! `cargo bench --bench cluster` (not run in CI):
+//! 1. `riwaya dedup` (threshold 0.8, word 5-shingles, 128 hashes) and
+//!    `riwaya cluster` (default settings, divergence included, clusters JSONL
+//!    written) on the whole decompressed corpus, with `--threads 1` and
+//!    `--threads 2`, interleaved, `$RIWAYA_CLUSTER_RUNS` times each (default
+//!    3): median wall time, MB/s, articles/s, peak RSS, and the ratio of
+//!    cluster to dedup;
+//! 2. scaling: evenly spaced subsets of 10,000 and 20,000 articles (every
+//!    k-th line, so the time span stays the same and the number of articles
+//!    per time window grows with the subset: the hard case for the story
+//!    layer) and the whole corpus, clustered with `--threads 2`.
+//!
+//! Results are printed and written to `target/bench-results/cluster.json`.
+//! Results obtained with the corpus must cite A. Chouigui, O. Ben Khiroun and
+//! B. Elayeb, Arabian Journal for Science and Engineering 46(8), 2021.
+
+mod common;
+
+use common::{manifest_dir, measure, median, plain_corpus};
+use serde_json::json;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Writes every k-th line of `corpus` so that `n` lines are kept.
+fn subset(corpus: &Path, n: usize, total: usize) -> PathBuf {
+    let out = manifest_dir().join(format!("target/bench-data/subset-{n}.jsonl"));
+    if !out.exists() {
+        let reader = std::io::BufReader::new(std::fs::File::open(corpus).expect("corpus"));
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&out).expect("subset"));
+        for (i, line) in reader.lines().enumerate() {
+            if (i + 1) * n / total > i * n / total {
+                writeln!(w, "{}", line.expect("line")).expect("write");
+            }
+        }
+        w.flush().expect("flush");
+    }
+    out
+}
+
+fn run(command: &str, threads: usize, input: &Path) -> common::Measured {
+    let bin = env!("CARGO_BIN_EXE_riwaya");
+    let dir = manifest_dir().join("target/bench-data");
+    let out = dir.join(format!("{command}-out.jsonl"));
+    let _ = std::fs::remove_file(&out);
+    let _ = Command::new("sync").status();
+    let mut cmd = Command::new(bin);
+    cmd.arg(command).arg(input).arg("-o").arg(&out).arg("--threads").arg(threads.to_string()).arg("-q");
+    if command == "dedup" {
+        cmd.args(["--threshold", "0.8", "--shingle", "word:5", "--num-hashes", "128"]);
+    }
+    measure(&mut cmd)
+}
+
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let Some(corpus) = plain_corpus() else {
+        eprintln!("cluster: corpus not found (set RIWAYA_CORPUS); skipped");
+        return;
+    };
+    let data = std::fs::read(&corpus).expect("corpus");
+    let bytes = data.len() as f64;
+    let docs = data.iter().filter(|&&b| b == b'\n').count();
+    drop(data);
+    let runs: usize = std::env::var("RIWAYA_CLUSTER_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(3);
+
+    let configs = [("dedup", 1), ("cluster", 1), ("dedup", 2), ("cluster", 2)];
+    let mut walls = vec![Vec::new(); configs.len()];
+    let mut rss = vec![0i64; configs.len()];
+    for _ in 0..runs {
+        for (c, &(command, threads)) in configs.iter().enumerate() {
+            let m = run(command, threads, &corpus);
+            walls[c].push(m.wall);
+            rss[c] = rss[c].max(m.max_rss_kb);
+        }
+    }
+    let mut rows = Vec::new();
+    for (c, &(command, threads)) in configs.iter().enumerate() {
+        let wall = median(walls[c].clone());
+        println!(
+            "riwaya {command:<7} --threads {threads}  {wall:>6.2} s  {:>6.1} MB/s  {:>6.0} articles/s  peak RSS {:>5.0} MB  (runs: {})",
+            bytes / 1e6 / wall,
+            docs as f64 / wall,
+            rss[c] as f64 / 1024.0,
+            walls[c].iter().map(|w| format!("{w:.2}")).collect::<Vec<_>>().join(" ")
+        );
+        rows.push(json!({"command": command, "threads": threads, "median_wall_s": wall, "max_rss_kb": rss[c],
+            "mb_per_s": bytes / 1e6 / wall, "articles_per_s": docs as f64 / wall}));
+    }
+    let ratio = |t: usize| {
+        median(walls[if t == 1 { 1 } else { 3 }].clone()) / median(walls[if t == 1 { 0 } else { 2 }].clone())
+    };
+    println!("cluster / dedup: {:.2}x with --threads 1, {:.2}x with --threads 2", ratio(1), ratio(2));
+
+    let mut scaling = Vec::new();
+    let mut base: Option<f64> = None;
+    for n in [10_000, 20_000, docs] {
+        let input = if n == docs { corpus.clone() } else { subset(&corpus, n, docs) };
+        let w = median((0..runs).map(|_| run("cluster", 2, &input).wall).collect());
+        let per_1k = w / n as f64 * 1000.0;
+        let b = *base.get_or_insert(per_1k);
+        println!(
+            "scaling: {n:>6} articles  {w:>6.2} s  {per_1k:.3} s per 1,000 articles ({:.2}x the 10k rate)",
+            per_1k / b
+        );
+        scaling.push(json!({"articles": n, "median_wall_s": w, "s_per_1k": per_1k}));
+    }
+    let results = json!({
+        "corpus_bytes": bytes, "articles": docs, "runs": runs, "runs_full": rows,
+        "cluster_over_dedup": {"threads_1": ratio(1), "threads_2": ratio(2)},
+        "scaling_threads_2": scaling,
+    });
+    let dir = manifest_dir().join("target/bench-results");
+    std::fs::create_dir_all(&dir).expect("results dir");
+    std::fs::write(dir.join("cluster.json"), serde_json::to_string_pretty(&results).unwrap()).expect("write");
+    println!("written to {}", dir.join("cluster.json").display());
+}

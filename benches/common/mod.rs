@@ -1,0 +1,64 @@
+//! Helpers shared by the end-to-end benchmarks: where the corpus is, and
+//! how a child process is timed (wall time and peak RSS).
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+pub fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub struct Measured {
+    pub wall: f64,
+    pub max_rss_kb: i64,
+    pub stdout: String,
+}
+
+/// Runs `cmd` to completion and measures its wall time and peak RSS. The
+/// child is reaped with `wait4` (which also gives its resource usage)
+/// instead of `Child::wait`.
+#[allow(clippy::zombie_processes)]
+pub fn measure(cmd: &mut Command) -> Measured {
+    let start = Instant::now();
+    let child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("spawn");
+    let pid = child.id() as libc::pid_t;
+    let mut stdout = child.stdout.expect("stdout");
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut s).ok();
+        s
+    });
+    let mut status = 0;
+    // SAFETY: rusage is plain data; wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = start.elapsed().as_secs_f64();
+    assert_eq!(r, pid, "wait4");
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "{cmd:?} failed with status {status}");
+    Measured { wall, max_rss_kb: usage.ru_maxrss, stdout: reader.join().unwrap_or_default() }
+}
+
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+pub fn plain_corpus() -> Option<PathBuf> {
+    let src = std::env::var_os("RIWAYA_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| manifest_dir().join("../shared/corpus/ant-news.jsonl.zst"));
+    if !src.exists() {
+        return None;
+    }
+    let dir = manifest_dir().join("target/bench-data");
+    std::fs::create_dir_all(&dir).ok()?;
+    let out = dir.join("ant-news.jsonl");
+    if !out.exists() {
+        let data = std::fs::read(&src).ok()?;
+        let plain = if data.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) { zstd::decode_all(&data[..]).ok()? } else { data };
+        std::fs::write(&out, plain).ok()?;
+    }
+    Some(out)
+}
