@@ -8,10 +8,12 @@
 //!    `--threads 2`, interleaved, `$RIWAYA_CLUSTER_RUNS` times each (default
 //!    3): median wall time, MB/s, articles/s, peak RSS, and the ratio of
 //!    cluster to dedup;
-//! 2. scaling: evenly spaced subsets of 10,000 and 20,000 articles (every
-//!    k-th line, so the time span stays the same and the number of articles
-//!    per time window grows with the subset: the hard case for the story
-//!    layer) and the whole corpus, clustered with `--threads 2`.
+//! 2. scaling at 10,000, 20,000 and all 41,686 articles, clustered with
+//!    `--threads 2`, two ways: the first N articles in order of publication
+//!    (a growing archive: the span grows, the articles per window stay about
+//!    the same, the case a fixed window is for), and every k-th article (the
+//!    span stays the same and the articles per window grow with N, so stories
+//!    grow too: the hard case).
 //!
 //! Results are printed and written to `target/bench-results/cluster.json`.
 //! Results obtained with the corpus must cite A. Chouigui, O. Ben Khiroun and
@@ -20,21 +22,43 @@
 mod common;
 
 use common::{manifest_dir, measure, median, plain_corpus};
+use riwaya::date::parse_published;
 use serde_json::json;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Writes every k-th line of `corpus` so that `n` lines are kept.
-fn subset(corpus: &Path, n: usize, total: usize) -> PathBuf {
-    let out = manifest_dir().join(format!("target/bench-data/subset-{n}.jsonl"));
+/// Writes `n` lines of `corpus`: every k-th line, or (`by_time`) the first
+/// `n` in order of publication; either way in input order.
+fn subset(corpus: &Path, n: usize, by_time: bool) -> PathBuf {
+    let name = if by_time { format!("first-{n}") } else { format!("every-kth-{n}") };
+    let out = manifest_dir().join(format!("target/bench-data/subset-{name}.jsonl"));
     if !out.exists() {
-        let reader = std::io::BufReader::new(std::fs::File::open(corpus).expect("corpus"));
+        let lines: Vec<String> = std::io::BufReader::new(std::fs::File::open(corpus).expect("corpus"))
+            .lines()
+            .map(|l| l.expect("line"))
+            .collect();
+        let total = lines.len();
+        let keep: Vec<bool> = if by_time {
+            let mut order: Vec<(i64, usize)> = lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    let v: serde_json::Value = serde_json::from_str(l).expect("record");
+                    let t = v["published"].as_str().and_then(|p| parse_published(p).ok()).map_or(i64::MAX, |p| p.unix);
+                    (t, i)
+                })
+                .collect();
+            order.sort_unstable();
+            let mut keep = vec![false; total];
+            order.iter().take(n).for_each(|&(_, i)| keep[i] = true);
+            keep
+        } else {
+            (0..total).map(|i| (i + 1) * n / total > i * n / total).collect()
+        };
         let mut w = std::io::BufWriter::new(std::fs::File::create(&out).expect("subset"));
-        for (i, line) in reader.lines().enumerate() {
-            if (i + 1) * n / total > i * n / total {
-                writeln!(w, "{}", line.expect("line")).expect("write");
-            }
+        for (line, _) in lines.iter().zip(&keep).filter(|(_, k)| **k) {
+            writeln!(w, "{line}").expect("write");
         }
         w.flush().expect("flush");
     }
@@ -98,17 +122,19 @@ fn main() {
     println!("cluster / dedup: {:.2}x with --threads 1, {:.2}x with --threads 2", ratio(1), ratio(2));
 
     let mut scaling = Vec::new();
-    let mut base: Option<f64> = None;
-    for n in [10_000, 20_000, docs] {
-        let input = if n == docs { corpus.clone() } else { subset(&corpus, n, docs) };
-        let w = median((0..runs).map(|_| run("cluster", 2, &input).wall).collect());
-        let per_1k = w / n as f64 * 1000.0;
-        let b = *base.get_or_insert(per_1k);
-        println!(
-            "scaling: {n:>6} articles  {w:>6.2} s  {per_1k:.3} s per 1,000 articles ({:.2}x the 10k rate)",
-            per_1k / b
-        );
-        scaling.push(json!({"articles": n, "median_wall_s": w, "s_per_1k": per_1k}));
+    for (by_time, how) in [(true, "first N by time"), (false, "every k-th")] {
+        let mut base: Option<f64> = None;
+        for n in [10_000, 20_000, docs] {
+            let input = if n == docs { corpus.clone() } else { subset(&corpus, n, by_time) };
+            let w = median((0..runs).map(|_| run("cluster", 2, &input).wall).collect());
+            let per_1k = w / n as f64 * 1000.0;
+            let b = *base.get_or_insert(per_1k);
+            println!(
+                "scaling, {how:<15}: {n:>6} articles  {w:>6.2} s  {per_1k:.3} s per 1,000 articles ({:.2}x the 10k rate)",
+                per_1k / b
+            );
+            scaling.push(json!({"subset": how, "articles": n, "median_wall_s": w, "s_per_1k": per_1k}));
+        }
     }
     let results = json!({
         "corpus_bytes": bytes, "articles": docs, "runs": runs, "runs_full": rows,

@@ -12,7 +12,13 @@
 //! - an article's similarity to a story is the cosine with the story's
 //!   centroid (the sum of its members' vectors), plus a bonus when it quotes a
 //!   phrase the story quotes, minus a penalty when the day it reports is two
-//!   days or more from every day the story reports;
+//!   days or more from every day the story reports, minus a time penalty
+//!   `min(time_penalty_max, time_decay · max(0, |t − mean| − grace))` in days
+//!   from the mean publication time of the story's members (the grace is a
+//!   day longer when either side only knows its date): follow-ups a day or
+//!   two later must be closer in words to join, which separates "charged"
+//!   from "taken into custody" while a late report of the same event still
+//!   joins;
 //! - only stories whose latest article is within the window (default ±3 days)
 //!   and whose span would stay within [`StoryOptions::max_span_days`] are
 //!   considered; near-duplicate groups always go to the same story.
