@@ -32,7 +32,7 @@ use crate::timing::Timings;
 use rayon::prelude::*;
 
 /// Everything a cluster run needs.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ClusterJob {
     /// Reading.
     pub read: ReadOptions,
@@ -44,6 +44,55 @@ pub struct ClusterJob {
     pub story: StoryOptions,
     /// Skip the divergence measures (stories only).
     pub no_divergence: bool,
+    /// Which story texts to keep in [`ClusterRun::texts`]; `None` keeps every
+    /// multi-article story's text. Divergence is computed for all stories
+    /// either way; keeping fewer texts lets the stories be read and measured
+    /// in batches, so memory does not grow with the corpus.
+    pub keep_texts: Option<KeepTexts>,
+    /// With `keep_texts`, about this many story members are read again and
+    /// measured at once (when the input can be read at offsets).
+    pub divergence_batch: usize,
+}
+
+impl Default for ClusterJob {
+    fn default() -> Self {
+        Self {
+            read: ReadOptions::default(),
+            sign: SignOptions::default(),
+            dedup: DedupOptions::default(),
+            story: StoryOptions::default(),
+            no_divergence: false,
+            keep_texts: None,
+            divergence_batch: 4096,
+        }
+    }
+}
+
+/// The top stories whose texts a report needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeepTexts {
+    /// This many stories, the first in [`rank_by_outlets`] order ...
+    pub stories: usize,
+    /// ... among those with at least this many members.
+    pub min_size: usize,
+}
+
+/// Story indices ordered as the summary and the report show them: most
+/// outlets first, then most articles, then story order.
+pub fn rank_by_outlets(corpus: &Corpus, stories: &[Story]) -> Vec<usize> {
+    let outlets = |s: &Story| {
+        let mut v: Vec<&str> = s.members.iter().filter_map(|&d| corpus.source_of(d)).collect();
+        v.sort_unstable();
+        v.dedup();
+        v.len()
+    };
+    let mut keyed: Vec<(std::cmp::Reverse<usize>, std::cmp::Reverse<usize>, usize)> = stories
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (std::cmp::Reverse(outlets(s)), std::cmp::Reverse(s.members.len()), i))
+        .collect();
+    keyed.sort_unstable();
+    keyed.into_iter().map(|k| k.2).collect()
 }
 
 impl ClusterJob {
@@ -68,7 +117,8 @@ pub struct ClusterRun {
     pub signatures: Signatures,
     /// Near-duplicate groups.
     pub groups: Groups,
-    /// Story features per article.
+    /// Story features per article: times and days; their `terms` and
+    /// `quote_grams` are released once the stories are made.
     pub features: Vec<Features>,
     /// Stories, sorted by first publication time then id; members sorted by
     /// time then id.
@@ -114,16 +164,21 @@ pub fn run_cluster_with(
         duplicate_of[r.doc.get()] = Some(r.keeper);
     }
     let idf = timings.time("term weights", || Idf::new(background, &features));
+    let mut features = features;
     let stories = timings.time("stories", || {
-        let items: Vec<Item> = (0..corpus.len())
-            .into_par_iter()
-            .map(|i| {
-                let f = &features[i];
+        // The items take what they need; the per-article term counts are
+        // released (see [`ClusterRun::features`]).
+        let items: Vec<Item> = features
+            .par_iter_mut()
+            .enumerate()
+            .map(|(i, f)| {
+                let vector = idf.vector(f, job.story.article_terms);
+                f.terms = Vec::new();
                 Item {
                     doc: DocIdx(i as u32),
                     id: corpus.docs[i].id.clone(),
-                    vector: idf.vector(f, job.story.article_terms),
-                    quote_grams: f.quote_grams.clone(),
+                    vector,
+                    quote_grams: std::mem::take(&mut f.quote_grams),
                     time: f.time,
                     day_only: f.day_only,
                     event_day: f.event_day,
@@ -150,14 +205,57 @@ pub fn run_cluster_with(
     let (texts, divergence) = if job.no_divergence {
         (vec![None; stories.len()], vec![Vec::new(); stories.len()])
     } else {
-        timings.time("divergence", || -> Result<_> {
-            let texts = story_texts(inputs, &corpus, &stories, progress)?;
-            let divergence: Vec<Vec<Divergence>> =
-                texts.par_iter().map(|t| t.as_ref().map(|t| diverge(t, &idf)).unwrap_or_default()).collect();
-            Ok((texts, divergence))
-        })?
+        timings.time("divergence", || measure_stories(inputs, &corpus, &stories, &idf, job, progress))?
     };
     Ok(ClusterRun { corpus, signatures, groups, features, stories, divergence, texts, duplicate_of, timings })
+}
+
+/// Kept texts and divergences, indexed by story.
+type Measured = (Vec<Option<StoryText>>, Vec<Vec<Divergence>>);
+
+/// Reads the multi-article stories again and measures the divergence of
+/// every member; returns the texts kept (see [`ClusterJob::keep_texts`]) and
+/// the divergences, both indexed by story.
+fn measure_stories(
+    inputs: &Inputs,
+    corpus: &Corpus,
+    stories: &[Story],
+    idf: &Idf<'_>,
+    job: &ClusterJob,
+    progress: &dyn Progress,
+) -> Result<Measured> {
+    let keep_texts = job.keep_texts;
+    let mut keep = vec![keep_texts.is_none(); stories.len()];
+    if let Some(k) = keep_texts {
+        let eligible = |s: &usize| stories[*s].members.len() >= k.min_size.max(2);
+        for s in rank_by_outlets(corpus, stories).into_iter().filter(eligible).take(k.stories) {
+            keep[s] = true;
+        }
+    }
+    let multi: Vec<usize> = (0..stories.len()).filter(|&s| stories[s].members.len() > 1).collect();
+    let batch =
+        if keep_texts.is_some() && corpus.reads_at_offsets(inputs)? { job.divergence_batch.max(1) } else { usize::MAX };
+    let mut texts: Vec<Option<StoryText>> = vec![None; stories.len()];
+    let mut divergence: Vec<Vec<Divergence>> = vec![Vec::new(); stories.len()];
+    let mut start = 0;
+    while start < multi.len() {
+        let (mut end, mut members) = (start, 0usize);
+        while end < multi.len() && (end == start || members + stories[multi[end]].members.len() <= batch) {
+            members += stories[multi[end]].members.len();
+            end += 1;
+        }
+        let chunk: Vec<&Story> = multi[start..end].iter().map(|&s| &stories[s]).collect();
+        let read = story_texts(inputs, corpus, &chunk, progress)?;
+        let measured: Vec<Vec<Divergence>> = read.par_iter().map(|t| diverge(t, idf)).collect();
+        for ((&s, t), d) in multi[start..end].iter().zip(read).zip(measured) {
+            divergence[s] = d;
+            if keep[s] {
+                texts[s] = Some(t);
+            }
+        }
+        start = end;
+    }
+    Ok((texts, divergence))
 }
 
 impl ClusterRun {

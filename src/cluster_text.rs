@@ -293,16 +293,15 @@ pub fn prepare(doc: DocIdx, article: &Article<'_>, kept: Vec<Range<usize>>, agen
     }
 }
 
-/// The prepared texts of every story with two or more members (`None` for
-/// the others), reading those articles again.
+/// The prepared texts of `stories` (each of two or more members), reading
+/// those articles again.
 pub fn story_texts(
     inputs: &Inputs,
     corpus: &Corpus,
-    stories: &[Story],
+    stories: &[&Story],
     progress: &dyn Progress,
-) -> Result<Vec<Option<StoryText>>> {
-    let mut wanted: Vec<DocIdx> =
-        stories.iter().filter(|s| s.members.len() > 1).flat_map(|s| s.members.iter().copied()).collect();
+) -> Result<Vec<StoryText>> {
+    let mut wanted: Vec<DocIdx> = stories.iter().flat_map(|s| s.members.iter().copied()).collect();
     wanted.sort_unstable();
     let agencies = Agencies::default();
     let prepared = corpus.par_map_selected(inputs, progress, &wanted, |doc, article| {
@@ -312,10 +311,7 @@ pub fn story_texts(
     let mut by_doc: ahash::AHashMap<DocIdx, MemberText> = wanted.into_iter().zip(prepared).collect();
     Ok(stories
         .iter()
-        .map(|s| {
-            (s.members.len() > 1)
-                .then(|| StoryText { members: s.members.iter().map(|d| by_doc.remove(d).expect("prepared")).collect() })
-        })
+        .map(|s| StoryText { members: s.members.iter().map(|d| by_doc.remove(d).expect("prepared")).collect() })
         .collect())
 }
 

@@ -450,6 +450,17 @@ impl Corpus {
 }
 
 impl Corpus {
+    /// True when every input file can be read at record offsets
+    /// (uncompressed), so that reading a selection costs little.
+    pub fn reads_at_offsets(&self, inputs: &Inputs) -> Result<bool> {
+        for f in inputs.files() {
+            if decode::sniff(&f.path)? != Compression::None {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
     /// Maps the articles `docs` (sorted) and returns the results in the same
     /// order. Records in uncompressed files are read directly at their
     /// offsets, so a small selection costs little whatever the input size;

@@ -131,15 +131,13 @@ fn mostly_arabic(run: &ClusterRun) -> bool {
 /// Renders the report for the stories of `run` with at least `min_size`
 /// members, at most `max_stories` of them (most outlets first).
 pub fn render(run: &ClusterRun, min_size: usize, max_stories: usize) -> String {
-    let mut chosen: Vec<usize> = (0..run.stories.len())
-        .filter(|&s| run.stories[s].members.len() >= min_size.max(2) && run.texts[s].is_some())
+    let eligible: Vec<usize> = crate::cluster::rank_by_outlets(&run.corpus, &run.stories)
+        .into_iter()
+        .filter(|&s| run.stories[s].members.len() >= min_size.max(2))
         .collect();
-    chosen.sort_by_key(|&s| {
-        let story = &run.stories[s];
-        (std::cmp::Reverse(run.outlets(story).len()), std::cmp::Reverse(story.members.len()), s)
-    });
-    let omitted_stories = chosen.len().saturating_sub(max_stories);
-    chosen.truncate(max_stories);
+    // Without divergence there are no texts, and nothing to show.
+    let chosen: Vec<usize> = eligible.iter().copied().filter(|&s| run.texts[s].is_some()).take(max_stories).collect();
+    let omitted_stories = if chosen.is_empty() { 0 } else { eligible.len() - chosen.len() };
     let mut outlet_counts: ahash::AHashMap<&str, usize> = ahash::AHashMap::new();
     for &s in &chosen {
         let story = &run.stories[s];

@@ -242,3 +242,34 @@ fn story_settings_come_from_the_config_and_flags_and_are_checked() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("story setting threshold"), "{err}");
 }
+
+#[test]
+fn divergence_measured_in_batches_equals_all_at_once() {
+    use riwaya::cluster::{ClusterJob, KeepTexts, run_cluster};
+    use riwaya::input::Inputs;
+    use riwaya::progress::NoProgress;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("news.jsonl");
+    let mut records = news_batch();
+    // A second and a third story of two versions each.
+    records.push(json!({"id": "r1", "source": "Reuters", "published": "2022-02-27T12:00:00Z", "title": "Floods hit northern Italy as the Po bursts its banks", "text": "Heavy rain caused the Po to burst its banks in northern Italy on Sunday, forcing hundreds of residents from their homes, officials said. Rescue teams used boats to reach villages cut off by the water."}));
+    records.push(json!({"id": "a1", "source": "AP", "published": "2022-02-27T15:00:00Z", "title": "Hundreds flee as the Po floods villages in northern Italy", "text": "Hundreds of residents fled their homes in northern Italy after heavy rain made the Po burst its banks, officials said. Rescuers reached cut-off villages by boat, and more rain is forecast."}));
+    records.push(json!({"id": "r2", "source": "Reuters", "published": "2022-02-28T12:00:00Z", "title": "Earthquake of magnitude 6.1 shakes Crete", "text": "An earthquake of magnitude 6.1 struck the Greek island of Crete on Monday, damaging old houses in Heraklion, the seismological institute said. No deaths were reported."}));
+    records.push(json!({"id": "a2", "source": "AP", "published": "2022-02-28T13:00:00Z", "title": "Strong earthquake damages houses on Crete", "text": "A magnitude 6.1 earthquake damaged old houses in Heraklion on the Greek island of Crete on Monday, the seismological institute said, with no deaths reported."}));
+    write_jsonl(&input, &records);
+    let inputs = Inputs::open(&[input]).unwrap();
+    let all = run_cluster(&inputs, &ClusterJob::default(), &NoProgress).unwrap();
+    let multi = all.stories.iter().filter(|s| s.members.len() > 1).count();
+    assert!(multi >= 3, "{:?}", all.stories);
+    // One member per batch, and the text of the top story only.
+    let keep = KeepTexts { stories: 1, min_size: 2 };
+    let job = ClusterJob { keep_texts: Some(keep), divergence_batch: 1, ..ClusterJob::default() };
+    let batched = run_cluster(&inputs, &job, &NoProgress).unwrap();
+    assert_eq!(batched.stories, all.stories);
+    assert_eq!(batched.divergence, all.divergence);
+    let top = riwaya::cluster::rank_by_outlets(&all.corpus, &all.stories)[0];
+    for (s, text) in batched.texts.iter().enumerate() {
+        assert_eq!(text.is_some(), s == top, "story {s}");
+    }
+    assert_eq!(batched.texts[top], all.texts[top]);
+}

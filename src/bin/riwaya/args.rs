@@ -223,6 +223,9 @@ fn unit_interval(name: &str, v: f64) -> anyhow::Result<f64> {
     if v > 0.0 && v <= 1.0 { Ok(v) } else { Err(usage(format!("{name} must be in (0, 1], got {v}"))) }
 }
 
+/// Stories the terminal summary can show (with `-v`).
+pub const SUMMARY_STORIES: usize = 20;
+
 impl ClusterArgs {
     /// The validated job.
     pub fn job(&self) -> anyhow::Result<riwaya::cluster::ClusterJob> {
@@ -244,6 +247,12 @@ impl ClusterArgs {
             dedup: DedupOptions { threshold: dup_threshold, ..DedupOptions::default() },
             story,
             no_divergence: self.no_divergence,
+            // The report's stories and the summary's top stories.
+            keep_texts: Some(riwaya::cluster::KeepTexts {
+                stories: if self.html.is_some() { self.html_stories.max(SUMMARY_STORIES) } else { SUMMARY_STORIES },
+                min_size: if self.html.is_some() { self.min_size } else { 2 },
+            }),
+            ..riwaya::cluster::ClusterJob::default()
         })
     }
 }

@@ -122,11 +122,11 @@ pub fn cluster(run: &riwaya::cluster::ClusterRun, inputs: &Inputs, written: u64,
         thousands(run.groups.groups.len() as u64),
         thousands(written)
     );
-    let mut top: Vec<usize> = (0..run.stories.len()).filter(|&s| run.outlets(&run.stories[s]).len() > 1).collect();
-    top.sort_by_key(|&s| {
-        (std::cmp::Reverse(run.outlets(&run.stories[s]).len()), std::cmp::Reverse(run.stories[s].members.len()), s)
-    });
-    let shown = if verbose > 0 { 20 } else { 5 };
+    let top: Vec<usize> = riwaya::cluster::rank_by_outlets(&run.corpus, &run.stories)
+        .into_iter()
+        .filter(|&s| run.outlets(&run.stories[s]).len() > 1)
+        .collect();
+    let shown = if verbose > 0 { crate::args::SUMMARY_STORIES } else { 5 };
     if !top.is_empty() {
         eprintln!("top stories by outlets (divergence score: shared/unique/omitted/similarity):");
     }
