@@ -98,13 +98,7 @@ pub fn rank_by_outlets(corpus: &Corpus, stories: &[Story]) -> Vec<usize> {
 impl ClusterJob {
     /// The signature scheme used for near-duplicates.
     pub fn scheme(&self) -> Scheme {
-        Scheme {
-            shingle: self.sign.shingle,
-            num_hashes: self.sign.num_hashes,
-            variant: self.sign.variant,
-            seed: self.sign.seed,
-            lsh: self.dedup.lsh_params(self.sign.num_hashes),
-        }
+        Scheme::of(&self.sign, &self.dedup)
     }
 }
 

@@ -57,13 +57,7 @@ pub struct DedupJob {
 impl DedupJob {
     /// The full signature scheme of this job.
     pub fn scheme(&self) -> Scheme {
-        Scheme {
-            shingle: self.sign.shingle,
-            num_hashes: self.sign.num_hashes,
-            variant: self.sign.variant,
-            seed: self.sign.seed,
-            lsh: self.dedup.lsh_params(self.sign.num_hashes),
-        }
+        Scheme::of(&self.sign, &self.dedup)
     }
 }
 

@@ -39,6 +39,17 @@ pub struct Scheme {
 }
 
 impl Scheme {
+    /// The scheme of a job's signing and near-duplicate settings.
+    pub fn of(sign: &crate::job::SignOptions, dedup: &crate::dedup::DedupOptions) -> Self {
+        Self {
+            shingle: sign.shingle,
+            num_hashes: sign.num_hashes,
+            variant: sign.variant,
+            seed: sign.seed,
+            lsh: dedup.lsh_params(sign.num_hashes),
+        }
+    }
+
     /// The canonical one-line description.
     pub fn describe(&self) -> String {
         format!(

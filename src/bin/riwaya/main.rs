@@ -56,6 +56,25 @@ fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> anyhow::Res
     Ok(pool.install(f))
 }
 
+/// Runs `job` in a pool of `--threads` workers, with progress bars when
+/// they are wanted; `job` gets the opened inputs, the progress and the
+/// thread count.
+fn run_job(
+    common: &CommonArgs,
+    job: impl FnOnce(&Inputs, &dyn Progress, usize) -> anyhow::Result<()> + Send,
+) -> anyhow::Result<()> {
+    let threads = common.threads()?;
+    let bars = bars(common);
+    let progress: &dyn Progress = match &bars {
+        Some(b) => b,
+        None => &NoProgress,
+    };
+    in_pool(threads, || {
+        let inputs = Inputs::open(&common.inputs)?;
+        job(&inputs, progress, threads)
+    })?
+}
+
 fn write_rejects(corpus: &riwaya::corpus::Corpus, path: &std::path::Path) -> anyhow::Result<()> {
     let mut out = Output::open(Some(path))?;
     corpus.problems.write_jsonl(&mut out).map_err(|e| riwaya::output::write_error(path, e))?;
@@ -66,15 +85,8 @@ fn write_rejects(corpus: &riwaya::corpus::Corpus, path: &std::path::Path) -> any
 fn dedup(args: &DedupArgs) -> anyhow::Result<()> {
     let job = args.job()?;
     let common = &args.common;
-    let threads = common.threads()?;
-    let bars = bars(common);
-    let progress: &dyn Progress = match &bars {
-        Some(b) => b,
-        None => &NoProgress,
-    };
-    in_pool(threads, || -> anyhow::Result<()> {
-        let inputs = Inputs::open(&common.inputs)?;
-        let mut run = run_dedup(&inputs, &job, progress)?;
+    run_job(common, |inputs, progress, threads| {
+        let mut run = run_dedup(inputs, &job, progress)?;
         if let Some(path) = &common.rejects {
             write_rejects(&run.corpus, path)?;
         }
@@ -85,27 +97,20 @@ fn dedup(args: &DedupArgs) -> anyhow::Result<()> {
         }
         let mut out = Output::open(args.output.as_deref())?;
         let name = out.name();
-        let written = run.write_kept(&inputs, &mut out, &name, progress)?;
+        let written = run.write_kept(inputs, &mut out, &name, progress)?;
         out.finish()?;
         if !common.quiet {
-            summary::dedup(&run, &inputs, written, threads, common.verbose);
+            summary::dedup(&run, inputs, written, threads, common.verbose);
         }
         Ok(())
-    })?
+    })
 }
 
 fn cluster(args: &ClusterArgs) -> anyhow::Result<()> {
     let job = args.job()?;
     let common = &args.common;
-    let threads = common.threads()?;
-    let bars = bars(common);
-    let progress: &dyn Progress = match &bars {
-        Some(b) => b,
-        None => &NoProgress,
-    };
-    in_pool(threads, || -> anyhow::Result<()> {
-        let inputs = Inputs::open(&common.inputs)?;
-        let mut run = riwaya::cluster::run_cluster(&inputs, &job, progress)?;
+    run_job(common, |inputs, progress, threads| {
+        let mut run = riwaya::cluster::run_cluster(inputs, &job, progress)?;
         if let Some(path) = &common.rejects {
             write_rejects(&run.corpus, path)?;
         }
@@ -122,10 +127,10 @@ fn cluster(args: &ClusterArgs) -> anyhow::Result<()> {
         let written = run.write_jsonl(&mut out, &name, args.min_size)?;
         out.finish()?;
         if !common.quiet {
-            summary::cluster(&run, &inputs, written, threads, common.verbose);
+            summary::cluster(&run, inputs, written, threads, common.verbose);
         }
         Ok(())
-    })?
+    })
 }
 
 fn eval(args: &EvalArgs) -> anyhow::Result<()> {
