@@ -77,15 +77,18 @@ pub struct KeepTexts {
     pub min_size: usize,
 }
 
+/// The named outlets of a story, sorted, distinct.
+pub fn story_outlets<'c>(corpus: &'c Corpus, story: &Story) -> Vec<&'c str> {
+    let mut v: Vec<&str> = story.members.iter().filter_map(|&d| corpus.source_of(d)).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
 /// Story indices ordered as the summary and the report show them: most
 /// outlets first, then most articles, then story order.
 pub fn rank_by_outlets(corpus: &Corpus, stories: &[Story]) -> Vec<usize> {
-    let outlets = |s: &Story| {
-        let mut v: Vec<&str> = s.members.iter().filter_map(|&d| corpus.source_of(d)).collect();
-        v.sort_unstable();
-        v.dedup();
-        v.len()
-    };
+    let outlets = |s: &Story| story_outlets(corpus, s).len();
     let mut keyed: Vec<(std::cmp::Reverse<usize>, std::cmp::Reverse<usize>, usize)> = stories
         .iter()
         .enumerate()
@@ -255,10 +258,7 @@ fn measure_stories(
 impl ClusterRun {
     /// The outlets of a story, sorted, distinct.
     pub fn outlets(&self, story: &Story) -> Vec<&str> {
-        let mut v: Vec<&str> = story.members.iter().filter_map(|&d| self.corpus.source_of(d)).collect();
-        v.sort_unstable();
-        v.dedup();
-        v
+        story_outlets(&self.corpus, story)
     }
 
     /// The JSON object of story `s` (DESIGN section 8): `cluster`, `members`
