@@ -550,7 +550,18 @@ mod tests {
             let mut scratch = String::new();
             let a = parse_json(line.as_bytes(), &FieldMap::default(), &mut scratch).unwrap();
             proptest::prop_assert_eq!(a.text.as_ref(), s.as_str());
-            let escaped = line.replace("\\n", "\\u000a");
+            // The same text with every newline written as \u000a.
+            let escaped_text: String = s
+                .chars()
+                .map(|c| match c {
+                    '\n' => "\\u000a".to_string(),
+                    c => {
+                        let quoted = serde_json::to_string(&c.to_string()).unwrap();
+                        quoted[1..quoted.len() - 1].to_string()
+                    }
+                })
+                .collect();
+            let escaped = format!("{{\"id\":1,\"text\":\"{escaped_text}\"}}");
             let mut scratch = String::new();
             let a = parse_json(escaped.as_bytes(), &FieldMap::default(), &mut scratch).unwrap();
             proptest::prop_assert_eq!(a.text.as_ref(), s.as_str());
