@@ -48,11 +48,16 @@ impl AtomicFile {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
-        let tmp = tempfile::Builder::new()
-            .prefix(".riwaya-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(|e| Error::io(path, e))?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".riwaya-").suffix(".tmp");
+        // The mode `File::create` gives (0666 less the umask), not the
+        // temporary file's private 0600: the output is the user's file.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let tmp = builder.tempfile_in(dir).map_err(|e| Error::io(path, e))?;
         Ok(Self { writer: BufWriter::with_capacity(1 << 20, tmp), path: path.to_path_buf(), written: 0, kicked: 0 })
     }
 
@@ -286,5 +291,20 @@ mod tests {
         f.commit().unwrap();
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "new\n");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn atomic_files_get_the_mode_a_plain_create_gives() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain");
+        std::fs::File::create(&plain).unwrap();
+        let p = dir.path().join("out.jsonl");
+        let mut f = AtomicFile::create(&p).unwrap();
+        f.write_all(b"x\n").unwrap();
+        f.commit().unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&p), mode(&plain));
     }
 }
