@@ -106,8 +106,50 @@ impl Background {
         (f64::from(self.df(key)) + 0.5) / (self.total as f64 + 0.5 * self.keys.len() as f64 + 1.0)
     }
 
+    /// The (key, df) entries, sorted by key.
+    pub fn entries(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
+        self.keys.iter().copied().zip(self.dfs.iter().copied())
+    }
+
+    /// This table plus `counts` (sorted by key, distinct) over `docs` more
+    /// documents.
+    pub fn plus(&self, counts: &[(u64, u32)], docs: u64) -> Self {
+        let mut merged = Vec::with_capacity(self.keys.len() + counts.len());
+        let (mut i, mut j) = (0, 0);
+        while i < self.keys.len() || j < counts.len() {
+            let a = self.keys.get(i).map(|&k| (k, self.dfs[i]));
+            match (a, counts.get(j)) {
+                (Some(x), Some(y)) if x.0 == y.0 => {
+                    merged.push((x.0, x.1.saturating_add(y.1)));
+                    i += 1;
+                    j += 1;
+                }
+                (Some(x), Some(y)) if x.0 < y.0 => {
+                    merged.push(x);
+                    i += 1;
+                }
+                (_, Some(y)) => {
+                    merged.push(*y);
+                    j += 1;
+                }
+                (Some(x), None) => {
+                    merged.push(x);
+                    i += 1;
+                }
+                (None, None) => unreachable!(),
+            }
+        }
+        Self::new(self.docs + docs, merged)
+    }
+
     /// The table in its file format.
     pub fn to_bytes(&self) -> Vec<u8> {
+        self.to_bytes_at(19)
+    }
+
+    /// The table in its file format, compressed at zstd `level` (the index
+    /// rewrites its table on every run and uses a fast level).
+    pub fn to_bytes_at(&self, level: i32) -> Vec<u8> {
         let mut raw = Vec::with_capacity(32 + self.keys.len() * 12);
         raw.extend_from_slice(MAGIC);
         raw.extend_from_slice(&FORMAT.to_le_bytes());
@@ -120,7 +162,7 @@ impl Background {
             raw.extend_from_slice(&k.to_le_bytes());
             raw.extend_from_slice(&d.to_le_bytes());
         }
-        zstd::encode_all(&raw[..], 19).expect("in-memory compression")
+        zstd::encode_all(&raw[..], level).expect("in-memory compression")
     }
 
     /// Reads a table; `what` names it in errors.

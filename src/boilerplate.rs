@@ -183,6 +183,14 @@ impl Learned {
         v
     }
 
+    /// Adds lines to a slot.
+    pub fn add(&mut self, slot: usize, keys: &[u64]) {
+        if self.slots.len() <= slot {
+            self.slots.resize_with(slot + 1, AHashSet::new);
+        }
+        self.slots[slot].extend(keys.iter().copied());
+    }
+
     /// Learned lines from stored keys.
     pub fn from_keys(slots: Vec<Vec<u64>>) -> Self {
         Self { slots: slots.into_iter().map(|v| v.into_iter().collect()).collect() }

@@ -57,6 +57,9 @@ pub struct ReadOptions {
     /// Keep every problem in full (for a rejects file), not only the first
     /// [`PROBLEM_EXAMPLES`].
     pub keep_all_problems: bool,
+    /// Boilerplate lines already learned (by an index), per outlet name:
+    /// removed as if this batch had learned them.
+    pub known_boilerplate: std::collections::BTreeMap<String, Vec<u64>>,
 }
 
 /// Problems met while reading, by kind, with the first ones in full.
@@ -316,7 +319,14 @@ impl Corpus {
         for p in report.truncated {
             problems.record(p);
         }
-        let learned = learner.finish(&options.boilerplate);
+        let mut learned = learner.finish(&options.boilerplate);
+        if learn {
+            for (i, name) in sources.iter().enumerate() {
+                if let Some(keys) = options.known_boilerplate.get(name) {
+                    learned.add(slot(Some(SourceId(i as u32))), keys);
+                }
+            }
+        }
         let affected = if learn { prints.hits(&docs, &learned) } else { Vec::new() };
         let stripper = Stripper::new(&options.boilerplate, learned)?;
         let corpus = Corpus {

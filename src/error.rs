@@ -119,6 +119,10 @@ pub enum Error {
     /// Stored data was made with another signature scheme or format.
     #[error("{0}")]
     Incompatible(String),
+    /// An index that cannot be used as asked: in use by another run, an id
+    /// whose text changed, a damaged file.
+    #[error("{0}")]
+    Index(String),
     /// Writing the output failed because its reader went away (`| head`).
     #[error("output closed by its reader")]
     BrokenPipe,

@@ -19,6 +19,7 @@ pub mod features;
 pub mod hash;
 pub mod ids;
 pub mod input;
+pub mod index;
 pub mod job;
 pub mod lsh;
 pub mod minhash;

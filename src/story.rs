@@ -246,9 +246,28 @@ pub struct Story {
     day_only: u32,
     event_days: Vec<i64>,
     quote_grams: AHashSet<u64>,
+    /// Absorbed by another story ([`StoryIndex::merge`]); takes no articles.
+    merged: bool,
 }
 
 impl Story {
+    fn empty(id: String) -> Self {
+        Story {
+            id,
+            members: Vec::new(),
+            first_time: None,
+            last_time: None,
+            centroid: Vec::new(),
+            norm: 0.0,
+            time_sum: 0.0,
+            timed: 0,
+            day_only: 0,
+            event_days: Vec::new(),
+            quote_grams: AHashSet::new(),
+            merged: false,
+        }
+    }
+
     fn score(&self, item: &Item, options: &StoryOptions) -> f64 {
         let dot = dot(&item.vector, &self.centroid);
         let mut s = if self.norm > 0.0 { dot / self.norm } else { 0.0 };
@@ -301,11 +320,36 @@ impl Story {
             self.event_days.push(d);
         }
         self.quote_grams.extend(item.quote_grams.iter().copied());
-        // centroid += vector, then keep the heaviest terms.
-        let mut merged = Vec::with_capacity(self.centroid.len() + item.vector.len());
+        self.add_to_centroid(&item.vector, options)
+    }
+
+    /// Adds all of `other` (a story being merged into this one); returns the
+    /// terms new to the centroid.
+    fn absorb_story(&mut self, other: &Story, options: &StoryOptions) -> Vec<u64> {
+        self.members.extend_from_slice(&other.members);
+        for t in [other.first_time, other.last_time].into_iter().flatten() {
+            self.first_time = Some(self.first_time.map_or(t, |f| f.min(t)));
+            self.last_time = Some(self.last_time.map_or(t, |l| l.max(t)));
+        }
+        self.time_sum += other.time_sum;
+        self.timed += other.timed;
+        self.day_only += other.day_only;
+        for &d in &other.event_days {
+            if !self.event_days.contains(&d) {
+                self.event_days.push(d);
+            }
+        }
+        self.quote_grams.extend(other.quote_grams.iter().copied());
+        self.add_to_centroid(&other.centroid, options)
+    }
+
+    /// centroid += vector, then keep the heaviest terms; returns the terms
+    /// new to the centroid.
+    fn add_to_centroid(&mut self, vector: &[(u64, f32)], options: &StoryOptions) -> Vec<u64> {
+        let mut merged = Vec::with_capacity(self.centroid.len() + vector.len());
         let mut added = Vec::new();
         let (mut i, mut j) = (0, 0);
-        let (a, b) = (&self.centroid, &item.vector);
+        let (a, b) = (&self.centroid, vector);
         while i < a.len() || j < b.len() {
             match (a.get(i), b.get(j)) {
                 (Some(x), Some(y)) if x.0 == y.0 => {
@@ -338,6 +382,16 @@ impl Story {
         self.norm = merged.iter().map(|t| f64::from(t.1) * f64::from(t.1)).sum::<f64>().sqrt();
         self.centroid = merged;
         added
+    }
+
+    /// True when the story was merged into another.
+    pub fn is_merged(&self) -> bool {
+        self.merged
+    }
+
+    /// True when an article at `time` could join (window and span).
+    pub fn could_take(&self, time: Option<i64>, options: &StoryOptions) -> bool {
+        self.admits(time, options)
     }
 
     /// The story's centroid terms (key, weight), sorted by key.
@@ -381,7 +435,8 @@ pub struct StoryIndex {
     /// The latest article time seen.
     horizon: Option<i64>,
     group_story: AHashMap<u32, u32>,
-    ids: AHashSet<String>,
+    /// Story id → index.
+    ids: AHashMap<String, u32>,
 }
 
 impl StoryIndex {
@@ -416,7 +471,7 @@ impl StoryIndex {
         let mut best: Option<(f64, usize)> = None;
         for s in candidates {
             let story = &self.stories[s as usize];
-            if !story.admits(item.time, o) {
+            if story.merged || !story.admits(item.time, o) {
                 continue;
             }
             let score = story.score(item, o);
@@ -478,25 +533,62 @@ impl StoryIndex {
     fn found(&mut self, item: &Item) -> usize {
         let mut id = story_id(&item.id);
         let mut n = 1;
-        while self.ids.contains(&id) {
+        while self.ids.contains_key(&id) {
             id = format!("{}-{n}", story_id(&item.id));
             n += 1;
         }
-        self.ids.insert(id.clone());
-        self.stories.push(Story {
-            id,
-            members: Vec::new(),
-            first_time: None,
-            last_time: None,
-            centroid: Vec::new(),
-            norm: 0.0,
-            time_sum: 0.0,
-            timed: 0,
-            day_only: 0,
-            event_days: Vec::new(),
-            quote_grams: AHashSet::new(),
-        });
+        self.found_with_id(id)
+    }
+
+    fn found_with_id(&mut self, id: String) -> usize {
+        self.ids.insert(id.clone(), self.stories.len() as u32);
+        self.stories.push(Story::empty(id));
         self.stories.len() - 1
+    }
+
+    /// The index of the story with this id.
+    pub fn find(&self, id: &str) -> Option<usize> {
+        self.ids.get(id).map(|&s| s as usize)
+    }
+
+    /// Puts `item` into the story `id` (founding it under that id if it is
+    /// not known yet), without scoring: rebuilds a stored index's stories
+    /// from its articles, in the order they were first placed. Returns the
+    /// story's index.
+    pub fn replay(&mut self, item: &Item, id: &str) -> usize {
+        let s = match self.find(id) {
+            Some(s) => s,
+            None => self.found_with_id(id.to_string()),
+        };
+        if let Some(t) = item.time {
+            self.horizon = Some(self.horizon.map_or(t, |h| h.max(t)));
+        }
+        self.join(s, item);
+        s
+    }
+
+    /// Merges story `gone` into story `keep`: members, times, dates, quotes
+    /// and centroid; `gone` takes no more articles, and its near-duplicate
+    /// groups now lead to `keep`.
+    pub fn merge(&mut self, keep: usize, gone: usize) {
+        assert_ne!(keep, gone, "a story cannot absorb itself");
+        let mut other = std::mem::replace(&mut self.stories[gone], Story::empty(String::new()));
+        self.stories[gone].merged = true;
+        std::mem::swap(&mut self.stories[gone].id, &mut other.id);
+        let added = self.stories[keep].absorb_story(&other, &self.options);
+        for k in added {
+            self.postings.entry(k).or_default().push(keep as u32);
+        }
+        for s in self.group_story.values_mut() {
+            if *s == gone as u32 {
+                *s = keep as u32;
+            }
+        }
+    }
+
+    /// The story that near-duplicate group `group` belongs to, if any.
+    pub fn story_of_group(&self, group: u32) -> Option<usize> {
+        self.group_story.get(&group).map(|&s| s as usize)
     }
 
     fn join(&mut self, s: usize, item: &Item) {

@@ -18,7 +18,7 @@ pub struct Overlap {
 }
 
 /// Size of the intersection of two sorted, duplicate-free slices.
-pub fn intersection_size(a: &[u64], b: &[u64]) -> usize {
+pub fn intersection_size<T: Ord>(a: &[T], b: &[T]) -> usize {
     let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     if small.is_empty() {
         return 0;
@@ -56,7 +56,7 @@ pub fn intersection_size(a: &[u64], b: &[u64]) -> usize {
 
 /// Exact overlap of two sorted, duplicate-free sets. Empty sets overlap
 /// nothing.
-pub fn overlap(a: &[u64], b: &[u64]) -> Overlap {
+pub fn overlap<T: Ord>(a: &[T], b: &[T]) -> Overlap {
     let intersection = intersection_size(a, b);
     let union = a.len() + b.len() - intersection;
     let smaller = a.len().min(b.len());

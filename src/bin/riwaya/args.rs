@@ -35,6 +35,100 @@ pub enum Command {
     /// Score a clusters file against labelled events (B-cubed and pairwise
     /// precision, recall, F1).
     Eval(EvalArgs),
+    /// A persistent index for nightly runs: add each day's articles, match
+    /// them against earlier days, keep cluster ids stable.
+    Index(IndexArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    #[command(subcommand)]
+    pub command: IndexCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// Add articles; writes the new and changed clusters (status new, grown
+    /// or merged) as JSON Lines.
+    Add(IndexAddArgs),
+    /// Remove the articles published before a date.
+    Prune(IndexPruneArgs),
+    /// Articles, clusters, scheme, size on disk, last run.
+    Stats(IndexStatsArgs),
+    /// Every cluster of the index as JSON Lines.
+    Export(IndexExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IndexAddArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// The index directory (created when missing).
+    #[arg(long, value_name = "DIR")]
+    pub index: PathBuf,
+    /// Write the new and changed clusters here instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Write the run's summary here as JSON (counts, clusters, timings).
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+    /// Replace articles whose id is in the index with another text (without
+    /// it, that is an error).
+    #[arg(long)]
+    pub update: bool,
+    /// Wait for another run on the index to finish instead of failing.
+    #[arg(long)]
+    pub wait: bool,
+    /// New articles join stories whose latest article is at most this many
+    /// days away [default: 3].
+    #[arg(long, value_name = "DAYS")]
+    pub window_days: Option<f64>,
+    /// A story spans at most this many days [default: 7].
+    #[arg(long, value_name = "DAYS")]
+    pub max_span_days: Option<f64>,
+    /// Similarity an article needs to join a story [default: 0.2].
+    #[arg(long, value_name = "S")]
+    pub story_threshold: Option<f64>,
+    /// Jaccard similarity at which two articles are near-duplicates. Part of
+    /// the index's scheme: every run on one index must use the same value.
+    #[arg(long, default_value_t = 0.8, value_name = "J")]
+    pub dup_threshold: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct IndexPruneArgs {
+    /// The index directory.
+    #[arg(long, value_name = "DIR")]
+    pub index: PathBuf,
+    /// Remove articles published before this date (YYYY-MM-DD) or time.
+    #[arg(long, value_name = "DATE")]
+    pub older_than: String,
+    /// Wait for another run on the index to finish instead of failing.
+    #[arg(long)]
+    pub wait: bool,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct IndexStatsArgs {
+    /// The index directory.
+    #[arg(long, value_name = "DIR")]
+    pub index: PathBuf,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct IndexExportArgs {
+    /// The index directory.
+    #[arg(long, value_name = "DIR")]
+    pub index: PathBuf,
+    /// Write the clusters here instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -206,6 +300,7 @@ impl CommonArgs {
             boilerplate: file.boilerplate().map_err(|e| usage(e.to_string()))?,
             chunk_bytes: None,
             keep_all_problems: self.rejects.is_some(),
+            known_boilerplate: Default::default(),
         })
     }
 
@@ -253,6 +348,28 @@ impl ClusterArgs {
                 min_size: if self.html.is_some() { self.min_size } else { 2 },
             }),
             ..riwaya::cluster::ClusterJob::default()
+        })
+    }
+}
+
+impl IndexAddArgs {
+    /// The validated job.
+    pub fn job(&self) -> anyhow::Result<riwaya::index::AddJob> {
+        let file = self.common.file_config()?;
+        let mut story = file.story();
+        story.window_days = self.window_days.unwrap_or(story.window_days);
+        story.max_span_days = self.max_span_days.unwrap_or(story.max_span_days);
+        story.threshold = self.story_threshold.unwrap_or(story.threshold);
+        story.validate().map_err(|e| usage(format!("story setting {e}")))?;
+        let dup_threshold = unit_interval("--dup-threshold", self.dup_threshold)?;
+        Ok(riwaya::index::AddJob {
+            dir: self.index.clone(),
+            read: self.common.read_options(&file)?,
+            sign: SignOptions::default(),
+            dedup: DedupOptions { threshold: dup_threshold, ..DedupOptions::default() },
+            story,
+            update: self.update,
+            wait: self.wait,
         })
     }
 }

@@ -9,7 +9,7 @@ mod summary;
 mod term;
 
 use anyhow::Context;
-use args::{Cli, ClusterArgs, Command, CommonArgs, DedupArgs, EvalArgs, UsageError};
+use args::{Cli, ClusterArgs, Command, CommonArgs, DedupArgs, EvalArgs, IndexAddArgs, IndexCommand, UsageError};
 use clap::Parser;
 use riwaya::error::Error;
 use riwaya::input::Inputs;
@@ -43,7 +43,74 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Dedup(args) => dedup(&args),
         Command::Cluster(args) => cluster(&args),
         Command::Eval(args) => eval(&args),
+        Command::Index(args) => match args.command {
+            IndexCommand::Add(a) => index_add(&a),
+            IndexCommand::Prune(a) => {
+                let before = riwaya::index::maintain::parse_cutoff(&a.older_than)
+                    .map_err(|e| anyhow::Error::new(UsageError(e.to_string())))?;
+                let p = riwaya::index::maintain::prune(&a.index, before, a.wait)?;
+                if !a.quiet {
+                    eprintln!(
+                        "pruned {} articles older than {}; {} articles in {} clusters remain",
+                        summary::thousands(p.removed),
+                        a.older_than,
+                        summary::thousands(p.articles),
+                        summary::thousands(p.clusters)
+                    );
+                }
+                Ok(())
+            }
+            IndexCommand::Stats(a) => {
+                let index = riwaya::index::Index::open(&a.index, None, riwaya::index::Access::Read)?;
+                let stats = index.stats();
+                if a.json {
+                    println!("{}", serde_json::to_string_pretty(&stats)?);
+                } else {
+                    summary::index_stats(&stats);
+                }
+                Ok(())
+            }
+            IndexCommand::Export(a) => {
+                let index = riwaya::index::Index::open(&a.index, None, riwaya::index::Access::Read)?;
+                let mut out = Output::open(a.output.as_deref())?;
+                let name = out.name();
+                riwaya::index::maintain::export(&index, &mut out, &name)?;
+                out.finish()?;
+                Ok(())
+            }
+        },
     }
+}
+
+fn index_add(args: &IndexAddArgs) -> anyhow::Result<()> {
+    let job = args.job()?;
+    let common = &args.common;
+    run_job(common, |inputs, progress, threads| {
+        let run = riwaya::index::add(inputs, &job, progress)?;
+        if let Some(path) = &common.rejects {
+            write_rejects(&run.corpus, path)?;
+        }
+        // Outputs first: should the commit fail, a rerun redoes the same run.
+        let mut out = Output::open(args.output.as_deref())?;
+        let name = out.name();
+        for c in &run.clusters {
+            let mut line = serde_json::to_vec(c)?;
+            line.push(b'\n');
+            std::io::Write::write_all(&mut out, &line).map_err(|e| riwaya::output::write_error(&name, e))?;
+        }
+        out.finish()?;
+        if let Some(path) = &args.summary {
+            let mut out = Output::open(Some(path))?;
+            let mut json = serde_json::to_vec_pretty(&run.summary_json())?;
+            json.push(b'\n');
+            std::io::Write::write_all(&mut out, &json).map_err(|e| riwaya::output::write_error(path, e))?;
+            out.finish()?;
+        }
+        if !common.quiet {
+            summary::index_add(&run, inputs, threads);
+        }
+        Ok(())
+    })
 }
 
 /// Progress bars when wanted and possible.

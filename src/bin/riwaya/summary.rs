@@ -172,3 +172,60 @@ pub fn cluster(run: &riwaya::cluster::ClusterRun, inputs: &Inputs, written: u64,
     }
     timing(&run.timings, corpus.bytes, corpus.len() as u64);
 }
+
+/// The summary of `index add`.
+pub fn index_add(run: &riwaya::index::AddRun, inputs: &Inputs, threads: usize) {
+    reading(&run.corpus, inputs);
+    eprintln!(
+        "index: {} added, {} already present, {} updated; {} near-duplicates of indexed or batch articles",
+        thousands(run.added),
+        thousands(run.already_present),
+        thousands(run.updated),
+        thousands(run.duplicates)
+    );
+    eprintln!(
+        "clusters: {} new, {} grown, {} merged ({} index articles replayed for the window)",
+        thousands(run.new_stories),
+        thousands(run.grown_stories),
+        thousands(run.merged_stories),
+        thousands(run.replayed)
+    );
+    eprintln!(
+        "index now: {} articles in {} clusters (generation {})",
+        thousands(run.index_articles),
+        thousands(run.index_clusters),
+        run.generation
+    );
+    eprintln!("threads: {threads}");
+    timing(&run.timings, run.corpus.bytes, run.corpus.len() as u64);
+}
+
+/// `index stats` for people.
+pub fn index_stats(stats: &serde_json::Value) {
+    let n = |k: &str| stats[k].as_u64().unwrap_or(0);
+    println!("index      {}", stats["index"].as_str().unwrap_or(""));
+    println!("articles   {}", thousands(n("articles")));
+    println!("clusters   {}", thousands(n("clusters")));
+    println!("scheme     {} ({})", stats["scheme"]["fingerprint"].as_str().unwrap_or(""), stats["scheme"]["description"].as_str().unwrap_or(""));
+    println!("format     {}", n("format"));
+    println!(
+        "on disk    {} ({:.0} bytes per article; {} segments, {} + {} runs)",
+        megabytes(n("size_bytes")),
+        stats["bytes_per_article"].as_f64().unwrap_or(0.0),
+        n("segments"),
+        n("band_runs"),
+        n("id_runs")
+    );
+    match stats["last_run"].as_object() {
+        Some(r) => println!(
+            "last run   {} at {}: {} added, {} already present, {} updated, {} removed",
+            r["command"].as_str().unwrap_or(""),
+            r["finished"].as_str().unwrap_or(""),
+            r["added"],
+            r["already_present"],
+            r["updated"],
+            r["removed"]
+        ),
+        None => println!("last run   none"),
+    }
+}
