@@ -118,11 +118,7 @@ impl AddRun {
     /// The run's summary as JSON (for `--summary`).
     pub fn summary_json(&self) -> serde_json::Value {
         let status = |s: &str| {
-            self.clusters
-                .iter()
-                .filter(|c| c["status"] == s)
-                .map(|c| c["cluster"].clone())
-                .collect::<Vec<_>>()
+            self.clusters.iter().filter(|c| c["status"] == s).map(|c| c["cluster"].clone()).collect::<Vec<_>>()
         };
         serde_json::json!({
             "articles_read": self.corpus.len(),
@@ -270,7 +266,11 @@ pub fn add_with(inputs: &Inputs, job: &AddJob, background: &Background, progress
     let mut fresh = fresh;
     let time_of = |d: &DocIdx| extras[d.get()].features.time;
     fresh.sort_by(|a, b| {
-        (time_of(a).is_none(), time_of(a), &corpus.doc(*a).id).cmp(&(time_of(b).is_none(), time_of(b), &corpus.doc(*b).id))
+        (time_of(a).is_none(), time_of(a), &corpus.doc(*a).id).cmp(&(
+            time_of(b).is_none(),
+            time_of(b),
+            &corpus.doc(*b).id,
+        ))
     });
     let base = index.manifest.next_ordinal;
     let n = fresh.len();
@@ -437,9 +437,10 @@ pub fn add_with(inputs: &Inputs, job: &AddJob, background: &Background, progress
     let mut stories = StoryIndex::new(job.story.clone());
     let mut merged_into: Vec<(usize, usize)> = Vec::new();
     let placed: Vec<usize> = timings.time("stories", || {
+        // The groups and stories as they were before this run.
         for (j, r) in replayed.iter().enumerate() {
-            let g = state.group(r.group);
-            stories.replay(&item_of(j as u32, r, g), &state.story(&r.story));
+            let g = index.state.group(r.group);
+            stories.replay(&item_of(j as u32, r, g), &index.state.story(&r.story));
         }
         // Old groups united by new articles bring their stories together.
         for &(keep_g, gone_g) in &old_groups_united {
@@ -484,10 +485,7 @@ pub fn add_with(inputs: &Inputs, job: &AddJob, background: &Background, progress
             })
             .collect()
     });
-    let existed: AHashSet<usize> = replayed
-        .iter()
-        .filter_map(|r| stories.find(&state.story(&r.story)))
-        .collect();
+    let existed: AHashSet<usize> = replayed.iter().filter_map(|r| stories.find(&state.story(&r.story))).collect();
 
     // The records of the new articles.
     let records: Vec<Record> = (0..n)
@@ -521,9 +519,8 @@ pub fn add_with(inputs: &Inputs, job: &AddJob, background: &Background, progress
     touched.extend(merged_into.iter().map(|m| m.0));
     touched.sort_unstable();
     touched.dedup();
-    let member = |d: DocIdx| -> &Record {
-        if d.0 < r_len { &replayed[d.get()] } else { &records[(d.0 - r_len) as usize] }
-    };
+    let member =
+        |d: DocIdx| -> &Record { if d.0 < r_len { &replayed[d.get()] } else { &records[(d.0 - r_len) as usize] } };
     let mut clusters: Vec<(Option<i64>, String, serde_json::Value)> = Vec::new();
     let (mut new_stories, mut grown) = (0, 0);
     for &s in &touched {
@@ -581,7 +578,8 @@ pub fn add_with(inputs: &Inputs, job: &AddJob, background: &Background, progress
                 .collect();
             ids.sort_unstable();
             let removed = &state.removed;
-            manifest.band_runs = add_run(dir, &index.band_runs, &manifest.band_runs, bands, &name("bands", "run"), removed)?;
+            manifest.band_runs =
+                add_run(dir, &index.band_runs, &manifest.band_runs, bands, &name("bands", "run"), removed)?;
             manifest.id_runs = add_run(dir, &index.id_runs, &manifest.id_runs, ids, &name("ids", "run"), removed)?;
             let mut batch: Vec<(u64, u32)> = batch_df.into_iter().collect();
             batch.sort_unstable();
@@ -703,7 +701,10 @@ pub fn cluster_json(id: &str, members: &[&Record], fresh: impl Fn(&Record) -> bo
             m.insert("id".into(), r.id.to_json());
             m.insert("source".into(), r.source.clone().into());
             m.insert("published".into(), r.published.map(|p| p.to_string()).into());
-            m.insert("duplicate_of".into(), if k.ordinal == r.ordinal { serde_json::Value::Null } else { k.id.to_json() });
+            m.insert(
+                "duplicate_of".into(),
+                if k.ordinal == r.ordinal { serde_json::Value::Null } else { k.id.to_json() },
+            );
             m.insert("divergence".into(), serde_json::Value::Null);
             if r.published.is_none()
                 && let Some(day) = r.day

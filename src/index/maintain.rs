@@ -39,6 +39,44 @@ pub fn export(index: &Index, out: &mut dyn std::io::Write, out_name: &Path) -> R
     Ok(n)
 }
 
+/// The near-duplicate groups of the index: one `{"id", "duplicate_of"}`
+/// object per article that is not its group's keeper (the earliest
+/// published, then the smallest id, as `dedup --keep earliest`), in the
+/// order the articles were added.
+pub fn duplicates(index: &Index, out: &mut dyn std::io::Write, out_name: &Path) -> Result<u64> {
+    let mut members: Vec<(u32, crate::ids::ArticleId, (u8, i64))> = Vec::new();
+    index.scan(
+        |_| true,
+        false,
+        |r| {
+            let when = r.published.map_or((1, 0), |p| (0, p.unix));
+            members.push((index.state.group(r.group), r.id, when));
+            Ok(())
+        },
+    )?;
+    let mut keeper: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
+    let mut size: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
+    for (i, m) in members.iter().enumerate() {
+        *size.entry(m.0).or_default() += 1;
+        let k = keeper.entry(m.0).or_insert(i);
+        if (m.2, &m.1) < (members[*k].2, &members[*k].1) {
+            *k = i;
+        }
+    }
+    let mut n = 0;
+    for (i, m) in members.iter().enumerate() {
+        let k = keeper[&m.0];
+        if size[&m.0] > 1 && k != i {
+            let line = serde_json::json!({ "id": m.1, "duplicate_of": members[k].1 });
+            let mut bytes = serde_json::to_vec(&line).expect("serializable");
+            bytes.push(b'\n');
+            out.write_all(&bytes).map_err(|e| crate::output::write_error(out_name, e))?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
 /// What `prune` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pruned {
@@ -108,8 +146,9 @@ pub fn prune(dir: &Path, before: i64, wait: bool) -> Result<Pruned> {
     if dropped.is_empty() {
         return Ok(Pruned { removed: 0, articles, clusters: stories.len() as u64 });
     }
-    manifest.band_runs = compact::<BandEntry>(dir, &index, &manifest.band_runs, &dropped, &format!("bands-{generation:08}.run"))?;
-    manifest.id_runs = compact::<IdEntry>(dir, &index, &manifest.id_runs, &dropped, &format!("ids-{generation:08}.run"))?;
+    manifest.band_runs =
+        compact::<BandEntry>(dir, &manifest.band_runs, &dropped, &format!("bands-{generation:08}.run"))?;
+    manifest.id_runs = compact::<IdEntry>(dir, &manifest.id_runs, &dropped, &format!("ids-{generation:08}.run"))?;
     state.removed.clear();
     let state_name = format!("state-{generation:08}.json.zst");
     store::write_json(&store::file(dir, &state_name), &state)?;
@@ -118,18 +157,14 @@ pub fn prune(dir: &Path, before: i64, wait: bool) -> Result<Pruned> {
     manifest.generation = generation;
     manifest.articles = articles;
     manifest.stories = stories.len() as u64;
-    manifest.last_run = Some(LastRun {
-        command: "prune".into(),
-        finished: store::now_rfc3339(),
-        removed,
-        ..LastRun::default()
-    });
+    manifest.last_run =
+        Some(LastRun { command: "prune".into(), finished: store::now_rfc3339(), removed, ..LastRun::default() });
     store::commit_manifest(dir, &manifest)?;
     store::collect_garbage(dir, &manifest)?;
     Ok(Pruned { removed, articles, clusters: manifest.stories })
 }
 
-fn compact<E: Entry>(dir: &Path, index: &Index, metas: &[RunMeta], dropped: &[u32], name: &str) -> Result<Vec<RunMeta>> {
+fn compact<E: Entry>(dir: &Path, metas: &[RunMeta], dropped: &[u32], name: &str) -> Result<Vec<RunMeta>> {
     let mut all: Vec<E> = Vec::new();
     for m in metas {
         let run = runs::Run::<E>::open(&store::file(dir, &m.file))?;
@@ -139,7 +174,6 @@ fn compact<E: Entry>(dir: &Path, index: &Index, metas: &[RunMeta], dropped: &[u3
     if all.is_empty() {
         return Ok(Vec::new());
     }
-    let _ = index;
     runs::write(&store::file(dir, name), &all)?;
     Ok(vec![RunMeta { file: name.to_string(), entries: all.len() as u64 }])
 }
@@ -147,7 +181,5 @@ fn compact<E: Entry>(dir: &Path, index: &Index, metas: &[RunMeta], dropped: &[u3
 /// Parses `--older-than`: a date (`YYYY-MM-DD`, its midnight UTC) or an
 /// RFC 3339 time.
 pub fn parse_cutoff(s: &str) -> Result<i64> {
-    crate::date::parse_published(s)
-        .map(|p| p.unix)
-        .map_err(|e| Error::Config(format!("--older-than {s:?}: {e}")))
+    crate::date::parse_published(s).map(|p| p.unix).map_err(|e| Error::Config(format!("--older-than {s:?}: {e}")))
 }

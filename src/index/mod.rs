@@ -113,7 +113,8 @@ impl Index {
             }
             None => Background::default(),
         };
-        let segments = manifest.segments.iter().map(|s| Segment::open(&store::file(dir, &s.file))).collect::<Result<_>>()?;
+        let segments =
+            manifest.segments.iter().map(|s| Segment::open(&store::file(dir, &s.file))).collect::<Result<_>>()?;
         let band_runs = open_runs(dir, &manifest.band_runs)?;
         let id_runs = open_runs(dir, &manifest.id_runs)?;
         Ok(Index { dir: dir.to_path_buf(), manifest, state, segments, band_runs, id_runs, df, _lock: lock })
@@ -131,16 +132,17 @@ impl Index {
         let mut cached: Option<(usize, usize, Vec<Record>)> = None;
         for &o in ordinals {
             let seg = self.manifest.segments.partition_point(|s| s.last < o);
-            let block = self.segments.get(seg).and_then(|s| s.block_of(o)).ok_or_else(|| {
-                Error::Index(format!("{}: article {o} is listed but not stored", self.dir.display()))
-            })?;
+            let block =
+                self.segments.get(seg).and_then(|s| s.block_of(o)).ok_or_else(|| {
+                    Error::Index(format!("{}: article {o} is listed but not stored", self.dir.display()))
+                })?;
             if cached.as_ref().is_none_or(|c| (c.0, c.1) != (seg, block)) {
                 cached = Some((seg, block, self.segments[seg].read_block(block, full)?));
             }
             let (_, _, records) = cached.as_ref().expect("filled");
-            let r = records.binary_search_by_key(&o, |r| r.ordinal).map_err(|_| {
-                Error::Index(format!("{}: article {o} is listed but not stored", self.dir.display()))
-            })?;
+            let r = records
+                .binary_search_by_key(&o, |r| r.ordinal)
+                .map_err(|_| Error::Index(format!("{}: article {o} is listed but not stored", self.dir.display())))?;
             out.push(records[r].clone());
         }
         Ok(out)
@@ -224,4 +226,3 @@ impl Index {
 fn open_runs<E: Entry>(dir: &Path, metas: &[RunMeta]) -> Result<Vec<Run<E>>> {
     metas.iter().map(|r| Run::open(&store::file(dir, &r.file))).collect()
 }
-

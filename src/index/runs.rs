@@ -204,8 +204,7 @@ mod tests {
     fn runs_find_every_entry_of_a_key() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("run");
-        let mut entries: Vec<BandEntry> =
-            (0..1000u32).map(|i| BandEntry { key: i % 97, ordinal: i }).collect();
+        let mut entries: Vec<BandEntry> = (0..1000u32).map(|i| BandEntry { key: i % 97, ordinal: i }).collect();
         entries.sort_unstable();
         write(&path, &entries).unwrap();
         let run = Run::<BandEntry>::open(&path).unwrap();

@@ -304,7 +304,11 @@ mod tests {
     pub(crate) fn record(ordinal: u32) -> Record {
         Record {
             ordinal,
-            id: if ordinal % 2 == 0 { ArticleId::string(format!("a{ordinal}")) } else { ArticleId::integer(ordinal.into()) },
+            id: if ordinal % 2 == 0 {
+                ArticleId::string(format!("a{ordinal}"))
+            } else {
+                ArticleId::integer(ordinal.into())
+            },
             source: (ordinal % 3 != 0).then(|| "عنب بلدي".to_string()),
             published: Some(Published { unix: 1_600_000_000 + i64::from(ordinal), date_only: false }),
             time: Some(1_600_000_000 + i64::from(ordinal)),

@@ -129,6 +129,11 @@ pub struct IndexExportArgs {
     /// Write the clusters here instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write the near-duplicate groups here, as `dedup --duplicates`
+    /// does: one {"id", "duplicate_of"} per article that is not its group's
+    /// earliest.
+    #[arg(long, value_name = "FILE")]
+    pub duplicates: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -76,6 +76,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 let name = out.name();
                 riwaya::index::maintain::export(&index, &mut out, &name)?;
                 out.finish()?;
+                if let Some(path) = &a.duplicates {
+                    let mut out = Output::open(Some(path))?;
+                    riwaya::index::maintain::duplicates(&index, &mut out, path)?;
+                    out.finish()?;
+                }
                 Ok(())
             }
         },

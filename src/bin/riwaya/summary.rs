@@ -206,7 +206,11 @@ pub fn index_stats(stats: &serde_json::Value) {
     println!("index      {}", stats["index"].as_str().unwrap_or(""));
     println!("articles   {}", thousands(n("articles")));
     println!("clusters   {}", thousands(n("clusters")));
-    println!("scheme     {} ({})", stats["scheme"]["fingerprint"].as_str().unwrap_or(""), stats["scheme"]["description"].as_str().unwrap_or(""));
+    println!(
+        "scheme     {} ({})",
+        stats["scheme"]["fingerprint"].as_str().unwrap_or(""),
+        stats["scheme"]["description"].as_str().unwrap_or("")
+    );
     println!("format     {}", n("format"));
     println!(
         "on disk    {} ({:.0} bytes per article; {} segments, {} + {} runs)",
