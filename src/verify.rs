@@ -78,8 +78,8 @@ mod tests {
         assert_eq!(o.intersection, 2);
         assert!((o.jaccard - 0.4).abs() < 1e-12);
         assert!((o.containment - 2.0 / 3.0).abs() < 1e-12);
-        assert_eq!(overlap(&[], &[]).jaccard, 0.0);
-        assert_eq!(overlap(&[1], &[]).containment, 0.0);
+        assert_eq!(overlap::<u64>(&[], &[]).jaccard, 0.0);
+        assert_eq!(overlap::<u64>(&[1], &[]).containment, 0.0);
     }
 
     proptest! {

@@ -388,5 +388,5 @@ fn a_run_killed_at_any_moment_leaves_the_state_before_or_after_it() {
         std::fs::remove_dir_all(&victim).unwrap();
     }
     eprintln!("kills: {seen:?}");
-    assert!(seen.get("before").is_some(), "some kills landed before the commit: {seen:?}");
+    assert!(seen.contains_key("before"), "some kills landed before the commit: {seen:?}");
 }

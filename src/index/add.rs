@@ -141,6 +141,9 @@ impl AddRun {
     }
 }
 
+/// A new article's story vector and quote 3-grams, in stored precision.
+type StoredFeatures = (Vec<(u32, u16)>, Vec<u32>);
+
 /// What the read pass keeps per article.
 struct Read {
     features: Features,
@@ -395,7 +398,7 @@ pub fn add_with(inputs: &Inputs, job: &AddJob, background: &Background, progress
     let counts: AHashMap<u64, u32> = batch_df.iter().map(|(&t, &c)| (t, c + index.df.df(t))).collect();
     let idf = Idf::from_counts(background, counts, index.manifest.df_docs + n as u64);
     let o = &job.story;
-    let built: Vec<(Vec<(u32, u16)>, Vec<u32>)> = fresh
+    let built: Vec<StoredFeatures> = fresh
         .par_iter()
         .map(|d| {
             let f = &extras[d.get()].features;

@@ -241,7 +241,7 @@ impl Segment {
             return Err(corrupt("not a segment file (bad magic)"));
         }
         let footer_len = u32::from_le_bytes(data[n - 12..n - 8].try_into().expect("4 bytes")) as usize;
-        if footer_len % BLOCK_ENTRY != 0 || footer_len > n - 20 {
+        if !footer_len.is_multiple_of(BLOCK_ENTRY) || footer_len > n - 20 {
             return Err(corrupt("bad footer length"));
         }
         let footer = &data[n - 12 - footer_len..n - 12];
@@ -301,18 +301,18 @@ impl Segment {
 mod tests {
     use super::*;
 
-    pub(crate) fn record(ordinal: u32) -> Record {
+    fn record(ordinal: u32) -> Record {
         Record {
             ordinal,
-            id: if ordinal % 2 == 0 {
+            id: if ordinal.is_multiple_of(2) {
                 ArticleId::string(format!("a{ordinal}"))
             } else {
                 ArticleId::integer(ordinal.into())
             },
-            source: (ordinal % 3 != 0).then(|| "عنب بلدي".to_string()),
+            source: (!ordinal.is_multiple_of(3)).then(|| "عنب بلدي".to_string()),
             published: Some(Published { unix: 1_600_000_000 + i64::from(ordinal), date_only: false }),
             time: Some(1_600_000_000 + i64::from(ordinal)),
-            day_only: ordinal % 5 == 0,
+            day_only: ordinal.is_multiple_of(5),
             day: Some(18_500),
             event_day: None,
             content_hash: 0xDEAD_BEEF ^ u64::from(ordinal),
