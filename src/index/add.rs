@@ -488,7 +488,7 @@ pub fn add_with(inputs: &Inputs, job: &AddJob, background: &Background, progress
             })
             .collect()
     });
-    let existed: AHashSet<usize> = replayed.iter().filter_map(|r| stories.find(&state.story(&r.story))).collect();
+    let existed: AHashSet<usize> = replayed.iter().filter_map(|r| stories.find(&index.state.story(&r.story))).collect();
 
     // The records of the new articles.
     let records: Vec<Record> = (0..n)
