@@ -146,7 +146,7 @@ pub fn run_cluster_with(
     let scheme = job.scheme();
     let mut timings = Timings::default();
     let (corpus, signatures, features) = timings.time("read+sign", || {
-        read_and_sign_with(inputs, &job.read, &scheme, progress, |article, content| extract(content, article.published))
+        read_and_sign_with(inputs, &job.read, &scheme, progress, |article, content, _| extract(content, article.published))
     })?;
     let groups =
         timings.time("near-duplicates", || find_groups(inputs, &corpus, &signatures, &scheme, &job.dedup, progress))?;

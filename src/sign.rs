@@ -62,6 +62,17 @@ pub fn shingle_set(shingler: &Shingler, content: &Content<'_>) -> (Vec<u64>, usi
 
 /// Signature, distinct shingle count and token count of `content`.
 pub fn sign_content(shingler: &Shingler, hasher: &MinHasher, content: &Content<'_>) -> (Vec<u32>, u32, u32) {
+    sign_content_with(shingler, hasher, content, |_| ()).0
+}
+
+/// As [`sign_content`], also handing the shingle set (sorted, distinct) to
+/// `with`, so a caller that needs it does not shingle the text again.
+pub fn sign_content_with<R>(
+    shingler: &Shingler,
+    hasher: &MinHasher,
+    content: &Content<'_>,
+    with: impl FnOnce(&[u64]) -> R,
+) -> ((Vec<u32>, u32, u32), R) {
     BUFFERS.with(|b| {
         let b = &mut *b.borrow_mut();
         b.shingles.clear();
@@ -69,7 +80,8 @@ pub fn sign_content(shingler: &Shingler, hasher: &MinHasher, content: &Content<'
         into_set(&mut b.shingles);
         let mut sig = vec![0u32; hasher.k()];
         hasher.sketch(&b.shingles, &mut sig, &mut b.sketch);
-        (sig, b.shingles.len() as u32, tokens as u32)
+        let extra = with(&b.shingles);
+        ((sig, b.shingles.len() as u32, tokens as u32), extra)
     })
 }
 
@@ -82,11 +94,12 @@ pub fn read_and_sign(
     scheme: &Scheme,
     progress: &dyn Progress,
 ) -> Result<(Corpus, Signatures)> {
-    read_and_sign_with(inputs, options, scheme, progress, |_, _| ()).map(|(c, s, _)| (c, s))
+    read_and_sign_with(inputs, options, scheme, progress, |_, _, _| ()).map(|(c, s, _)| (c, s))
 }
 
-/// As [`read_and_sign`], also computing `extra` from each article and its
-/// content in the same pass (and again for the articles re-signed).
+/// As [`read_and_sign`], also computing `extra` from each article, its
+/// content and its shingle set (sorted, distinct) in the same pass (and again
+/// for the articles re-signed).
 pub fn read_and_sign_with<E, F>(
     inputs: &Inputs,
     options: &ReadOptions,
@@ -96,12 +109,12 @@ pub fn read_and_sign_with<E, F>(
 ) -> Result<(Corpus, Signatures, Vec<E>)>
 where
     E: Send,
-    F: Fn(&Article<'_>, &Content<'_>) -> E + Sync,
+    F: Fn(&Article<'_>, &Content<'_>, &[u64]) -> E + Sync,
 {
     let shingler = scheme.shingler();
     let hasher = scheme.minhasher();
     let (corpus, first) = Corpus::read_with(inputs, options, progress, |article, content| {
-        (sign_content(&shingler, &hasher, content), extra(article, content))
+        sign_content_with(&shingler, &hasher, content, |set| extra(article, content, set))
     })?;
     let k = hasher.k();
     let mut out = Signatures {
@@ -121,7 +134,7 @@ where
     let affected = corpus.affected_by_learning();
     let again = corpus.par_map_selected(inputs, progress, affected, |doc, article| {
         let content = corpus.content(doc, article);
-        (sign_content(&shingler, &hasher, &content), extra(article, &content))
+        sign_content_with(&shingler, &hasher, &content, |set| extra(article, &content, set))
     })?;
     for (&doc, ((sig, size, tokens), e)) in affected.iter().zip(again) {
         out.values[doc.get() * k..(doc.get() + 1) * k].copy_from_slice(&sig);

@@ -45,7 +45,7 @@ use crate::lsh::{band_keys, band_seeds, candidate_pairs};
 use crate::minhash::estimate_jaccard;
 use crate::progress::Progress;
 use crate::scheme::Scheme;
-use crate::sign::{read_and_sign_with, shingle_set};
+use crate::sign::read_and_sign_with;
 use crate::story::{Idf, Item, StoryIndex, StoryOptions};
 use crate::timing::Timings;
 use crate::unionfind::UnionFind;
@@ -152,11 +152,11 @@ struct Read {
 }
 
 fn content_hash(title: &str, text: &str) -> u64 {
-    let mut bytes = Vec::with_capacity(title.len() + text.len() + 1);
-    bytes.extend_from_slice(title.as_bytes());
-    bytes.push(0);
-    bytes.extend_from_slice(text.as_bytes());
-    xxh3(&bytes, 0x636f_6e74_656e_7401)
+    let mut h = xxhash_rust::xxh3::Xxh3::with_seed(0x636f_6e74_656e_7401);
+    h.update(title.as_bytes());
+    h.update(&[0]);
+    h.update(text.as_bytes());
+    h.digest()
 }
 
 /// The id key of the id runs.
@@ -212,10 +212,8 @@ pub fn add_with(inputs: &Inputs, job: &AddJob, background: &Background, progress
     // 1. Read.
     let mut read = job.read.clone();
     read.known_boilerplate = state.boilerplate.clone();
-    let shingler = scheme.shingler();
     let (corpus, sigs, extras) = timings.time("read+sign", || {
-        read_and_sign_with(inputs, &read, &scheme, progress, |article, content| {
-            let (set, _) = shingle_set(&shingler, content);
+        read_and_sign_with(inputs, &read, &scheme, progress, |article, content, set| {
             let mut shingles: Vec<u32> = set.iter().map(|&h| h as u32).collect();
             shingles.sort_unstable();
             shingles.dedup();
@@ -229,18 +227,25 @@ pub fn add_with(inputs: &Inputs, job: &AddJob, background: &Background, progress
 
     // 2. Known articles.
     let (fresh, already_present, replaced) = timings.time("known ids", || -> Result<_> {
+        // Every stored ordinal under the batch's id keys, fetched at once
+        // (in ordinal order, so each block is decompressed once).
+        let hits: Vec<Vec<u32>> = corpus
+            .docs
+            .iter()
+            .map(|m| index.id_matches(id_key(&m.id)).iter().map(|e| e.ordinal).collect())
+            .collect();
+        let mut wanted: Vec<u32> = hits.iter().flatten().copied().collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let known = index.records(&wanted, false)?;
         let mut fresh = Vec::new();
         let mut present = 0u64;
         let mut replaced = Vec::new();
         for (i, meta) in corpus.docs.iter().enumerate() {
-            let hits = index.id_matches(id_key(&meta.id));
-            let mut same = None;
-            if !hits.is_empty() {
-                let mut ords: Vec<u32> = hits.iter().map(|e| e.ordinal).collect();
-                ords.sort_unstable();
-                ords.dedup();
-                same = index.records(&ords, false)?.into_iter().find(|r| r.id == meta.id);
-            }
+            let same = hits[i]
+                .iter()
+                .map(|o| &known[wanted.binary_search(o).expect("fetched")])
+                .find(|r| r.id == meta.id);
             match same {
                 None => fresh.push(DocIdx(i as u32)),
                 Some(r) if r.content_hash == extras[i].content_hash => present += 1,
