@@ -146,7 +146,9 @@ pub fn run_cluster_with(
     let scheme = job.scheme();
     let mut timings = Timings::default();
     let (corpus, signatures, features) = timings.time("read+sign", || {
-        read_and_sign_with(inputs, &job.read, &scheme, progress, |article, content, _| extract(content, article.published))
+        read_and_sign_with(inputs, &job.read, &scheme, progress, |article, content, _| {
+            extract(content, article.published)
+        })
     })?;
     let groups =
         timings.time("near-duplicates", || find_groups(inputs, &corpus, &signatures, &scheme, &job.dedup, progress))?;
@@ -255,6 +257,64 @@ fn measure_stories(
     Ok((texts, divergence))
 }
 
+/// What a member of a cluster line shows (DESIGN section 8).
+#[derive(Debug, Clone)]
+pub struct MemberFields<'a> {
+    /// Its id, as in the input.
+    pub id: &'a crate::ids::ArticleId,
+    /// Outlet.
+    pub source: Option<&'a str>,
+    /// Publication time from the input.
+    pub published: Option<crate::date::Published>,
+    /// The kept article of its near-duplicate group, when it is not that.
+    pub duplicate_of: Option<&'a crate::ids::ArticleId>,
+    /// Its divergence (null when not measured).
+    pub divergence: serde_json::Value,
+    /// Reference day (shown as `date_from_text` when `published` is missing).
+    pub day: Option<i64>,
+}
+
+/// A member object: `id`, `source`, `published`, `duplicate_of`,
+/// `divergence`, and `date_from_text` when the day came from the text.
+pub fn member_json(m: &MemberFields<'_>) -> serde_json::Value {
+    let mut o = serde_json::Map::new();
+    o.insert("id".into(), m.id.to_json());
+    o.insert("source".into(), m.source.into());
+    o.insert("published".into(), m.published.map(|p| p.to_string()).into());
+    o.insert("duplicate_of".into(), m.duplicate_of.map(|k| k.to_json()).into());
+    o.insert("divergence".into(), m.divergence.clone());
+    if m.published.is_none()
+        && let Some(day) = m.day
+    {
+        let date = crate::date::Published { unix: day * 86_400, date_only: true };
+        o.insert("date_from_text".into(), date.to_string().into());
+    }
+    serde_json::Value::Object(o)
+}
+
+/// A cluster line: `cluster`, `members`, `size`, `outlets`,
+/// `first_published`, `last_published` (RFC 3339, UTC).
+pub fn cluster_line(
+    id: &str,
+    members: Vec<serde_json::Value>,
+    outlets: &[&str],
+    first: Option<i64>,
+    last: Option<i64>,
+) -> serde_json::Value {
+    let time = |t: Option<i64>| {
+        t.and_then(|t| jiff::Timestamp::from_second(t).ok()).map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+    };
+    let size = members.len();
+    serde_json::json!({
+        "cluster": id,
+        "members": members,
+        "size": size,
+        "outlets": outlets,
+        "first_published": time(first),
+        "last_published": time(last),
+    })
+}
+
 impl ClusterRun {
     /// The outlets of a story, sorted, distinct.
     pub fn outlets(&self, story: &Story) -> Vec<&str> {
@@ -273,40 +333,19 @@ impl ClusterRun {
             .enumerate()
             .map(|(k, &d)| {
                 let meta = self.corpus.doc(d);
-                let mut m = serde_json::Map::new();
-                m.insert("id".into(), meta.id.to_json());
-                m.insert("source".into(), self.corpus.source_of(d).into());
-                m.insert("published".into(), meta.published.map(|p| p.to_string()).into());
-                m.insert(
-                    "duplicate_of".into(),
-                    self.duplicate_of[d.get()].map(|k| self.corpus.doc(k).id.to_json()).into(),
-                );
-                m.insert(
-                    "divergence".into(),
-                    divergence
+                member_json(&MemberFields {
+                    id: &meta.id,
+                    source: self.corpus.source_of(d),
+                    published: meta.published,
+                    duplicate_of: self.duplicate_of[d.get()].map(|k| &self.corpus.doc(k).id),
+                    divergence: divergence
                         .get(k)
                         .map_or(serde_json::Value::Null, |v| serde_json::to_value(v).expect("serializable")),
-                );
-                if meta.published.is_none()
-                    && let Some(day) = self.features[d.get()].day
-                {
-                    let date = crate::date::Published { unix: day * 86_400, date_only: true };
-                    m.insert("date_from_text".into(), date.to_string().into());
-                }
-                serde_json::Value::Object(m)
+                    day: self.features[d.get()].day,
+                })
             })
             .collect();
-        let time = |t: Option<i64>| {
-            t.and_then(|t| jiff::Timestamp::from_second(t).ok()).map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
-        };
-        serde_json::json!({
-            "cluster": story.id,
-            "members": members,
-            "size": story.members.len(),
-            "outlets": self.outlets(story),
-            "first_published": time(story.first_time),
-            "last_published": time(story.last_time),
-        })
+        cluster_line(&story.id, members, &self.outlets(story), story.first_time, story.last_time)
     }
 
     /// Writes one story per line, those with at least `min_size` members.

@@ -33,6 +33,7 @@ use super::segment::{self, Record};
 use super::store::{self, LastRun, RunMeta, SegmentMeta};
 use super::{Access, ID_SEED, Index};
 use crate::background::{Background, builtin};
+use crate::cluster::{MemberFields, cluster_line, member_json};
 use crate::corpus::{Corpus, ReadOptions};
 use crate::dedup::DedupOptions;
 use crate::error::{Error, Result};
@@ -562,7 +563,7 @@ pub fn add_with(inputs: &Inputs, job: &AddJob, background: &Background, progress
             let dir = job.dir.as_path();
             let name = |kind: &str, ext: &str| format!("{kind}-{generation:08}.{ext}");
             let seg_name = name("seg", "rws");
-            segment::write(&store::file(dir, &seg_name), &records)?;
+            segment::write(&dir.join(&seg_name), &records)?;
             let dated: Vec<i64> = records.iter().filter_map(|r| r.time).collect();
             manifest.segments.push(SegmentMeta {
                 file: seg_name,
@@ -593,7 +594,7 @@ pub fn add_with(inputs: &Inputs, job: &AddJob, background: &Background, progress
             batch.sort_unstable();
             let df = index.df.plus(&batch, n as u64);
             let df_name = name("df", "bin");
-            store::write_durably(&store::file(dir, &df_name), &df.to_bytes_at(3))?;
+            store::write_durably(&dir.join(&df_name), &df.to_bytes_at(3))?;
             manifest.df = Some(df_name);
             manifest.df_docs = df.docs();
             for (slot, source) in std::iter::once(None).chain(corpus.sources().iter().map(Some)).enumerate() {
@@ -607,7 +608,7 @@ pub fn add_with(inputs: &Inputs, job: &AddJob, background: &Background, progress
                 }
             }
             let state_name = name("state", "json.zst");
-            store::write_json(&store::file(dir, &state_name), &state)?;
+            store::write_json(&dir.join(&state_name), &state)?;
             manifest.state = Some(state_name);
             manifest.generation = generation;
             manifest.next_ordinal = base + n as u32;
@@ -679,7 +680,7 @@ fn add_run<E: Entry>(
     let mut out = Vec::with_capacity(stack.len());
     for (meta, entries) in stack {
         if let Some(e) = entries {
-            runs::write(&store::file(dir, &meta.file), &e)?;
+            runs::write(&dir.join(&meta.file), &e)?;
         }
         out.push(meta);
     }
@@ -693,11 +694,10 @@ fn add_run<E: Entry>(
 pub fn cluster_json(id: &str, members: &[&Record], fresh: impl Fn(&Record) -> bool) -> serde_json::Value {
     let mut members: Vec<&Record> = members.to_vec();
     members.sort_by(|a, b| (a.time.is_none(), a.time, &a.id).cmp(&(b.time.is_none(), b.time, &b.id)));
-    let earliest = |r: &Record| (r.published.map_or((1, 0), |p| (0, p.unix)), r.id.clone());
     let mut keeper: AHashMap<u32, &Record> = AHashMap::new();
     for &r in &members {
         let e = keeper.entry(r.group).or_insert(r);
-        if earliest(r) < earliest(e) {
+        if r.keep_key() < e.keep_key() {
             *e = r;
         }
     }
@@ -705,39 +705,23 @@ pub fn cluster_json(id: &str, members: &[&Record], fresh: impl Fn(&Record) -> bo
         .iter()
         .map(|r| {
             let k = keeper[&r.group];
-            let mut m = serde_json::Map::new();
-            m.insert("id".into(), r.id.to_json());
-            m.insert("source".into(), r.source.clone().into());
-            m.insert("published".into(), r.published.map(|p| p.to_string()).into());
-            m.insert(
-                "duplicate_of".into(),
-                if k.ordinal == r.ordinal { serde_json::Value::Null } else { k.id.to_json() },
-            );
-            m.insert("divergence".into(), serde_json::Value::Null);
-            if r.published.is_none()
-                && let Some(day) = r.day
-            {
-                let date = crate::date::Published { unix: day * 86_400, date_only: true };
-                m.insert("date_from_text".into(), date.to_string().into());
-            }
+            let mut m = member_json(&MemberFields {
+                id: &r.id,
+                source: r.source.as_deref(),
+                published: r.published,
+                duplicate_of: (k.ordinal != r.ordinal).then_some(&k.id),
+                divergence: serde_json::Value::Null,
+                day: r.day,
+            });
             if fresh(r) {
-                m.insert("added".into(), true.into());
+                m["added"] = true.into();
             }
-            serde_json::Value::Object(m)
+            m
         })
         .collect();
     let mut outlets: Vec<&str> = members.iter().filter_map(|r| r.source.as_deref()).collect();
     outlets.sort_unstable();
     outlets.dedup();
-    let time = |t: Option<i64>| {
-        t.and_then(|t| jiff::Timestamp::from_second(t).ok()).map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
-    };
-    serde_json::json!({
-        "cluster": id,
-        "members": list,
-        "size": members.len(),
-        "outlets": outlets,
-        "first_published": time(members.iter().filter_map(|r| r.time).min()),
-        "last_published": time(members.iter().filter_map(|r| r.time).max()),
-    })
+    let times = || members.iter().filter_map(|r| r.time);
+    cluster_line(id, list, &outlets, times().min(), times().max())
 }

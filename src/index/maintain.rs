@@ -44,30 +44,31 @@ pub fn export(index: &Index, out: &mut dyn std::io::Write, out_name: &Path) -> R
 /// published, then the smallest id, as `dedup --keep earliest`), in the
 /// order the articles were added.
 pub fn duplicates(index: &Index, out: &mut dyn std::io::Write, out_name: &Path) -> Result<u64> {
-    let mut members: Vec<(u32, crate::ids::ArticleId, (u8, i64))> = Vec::new();
+    let mut members: Vec<(u32, Record)> = Vec::new();
     index.scan(
         |_| true,
         false,
-        |r| {
-            let when = r.published.map_or((1, 0), |p| (0, p.unix));
-            members.push((index.state.group(r.group), r.id, when));
+        |mut r| {
+            r.vector = Vec::new();
+            r.quote_grams = Vec::new();
+            members.push((index.state.group(r.group), r));
             Ok(())
         },
     )?;
     let mut keeper: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
     let mut size: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
-    for (i, m) in members.iter().enumerate() {
-        *size.entry(m.0).or_default() += 1;
-        let k = keeper.entry(m.0).or_insert(i);
-        if (m.2, &m.1) < (members[*k].2, &members[*k].1) {
+    for (i, (g, r)) in members.iter().enumerate() {
+        *size.entry(*g).or_default() += 1;
+        let k = keeper.entry(*g).or_insert(i);
+        if r.keep_key() < members[*k].1.keep_key() {
             *k = i;
         }
     }
     let mut n = 0;
-    for (i, m) in members.iter().enumerate() {
-        let k = keeper[&m.0];
-        if size[&m.0] > 1 && k != i {
-            let line = serde_json::json!({ "id": m.1, "duplicate_of": members[k].1 });
+    for (i, (g, r)) in members.iter().enumerate() {
+        let k = keeper[g];
+        if size[g] > 1 && k != i {
+            let line = serde_json::json!({ "id": r.id, "duplicate_of": members[k].1.id });
             let mut bytes = serde_json::to_vec(&line).expect("serializable");
             bytes.push(b'\n');
             out.write_all(&bytes).map_err(|e| crate::output::write_error(out_name, e))?;
@@ -127,7 +128,7 @@ pub fn prune(dir: &Path, before: i64, wait: bool) -> Result<Pruned> {
             segments.push(meta.clone());
         } else if !kept.is_empty() {
             let file = format!("seg-{generation:08}-{k}.rws");
-            segment::write(&store::file(dir, &file), &kept)?;
+            segment::write(&dir.join(&file), &kept)?;
             let dated: Vec<i64> = kept.iter().filter_map(|r| r.time).collect();
             segments.push(SegmentMeta {
                 file,
@@ -151,7 +152,7 @@ pub fn prune(dir: &Path, before: i64, wait: bool) -> Result<Pruned> {
     manifest.id_runs = compact::<IdEntry>(dir, &manifest.id_runs, &dropped, &format!("ids-{generation:08}.run"))?;
     state.removed.clear();
     let state_name = format!("state-{generation:08}.json.zst");
-    store::write_json(&store::file(dir, &state_name), &state)?;
+    store::write_json(&dir.join(&state_name), &state)?;
     manifest.state = Some(state_name);
     manifest.segments = segments;
     manifest.generation = generation;
@@ -167,14 +168,14 @@ pub fn prune(dir: &Path, before: i64, wait: bool) -> Result<Pruned> {
 fn compact<E: Entry>(dir: &Path, metas: &[RunMeta], dropped: &[u32], name: &str) -> Result<Vec<RunMeta>> {
     let mut all: Vec<E> = Vec::new();
     for m in metas {
-        let run = runs::Run::<E>::open(&store::file(dir, &m.file))?;
+        let run = runs::Run::<E>::open(&dir.join(&m.file))?;
         all.extend(run.entries().filter(|e| dropped.binary_search(&e.ordinal()).is_err()));
     }
     all.sort_unstable();
     if all.is_empty() {
         return Ok(Vec::new());
     }
-    runs::write(&store::file(dir, name), &all)?;
+    runs::write(&dir.join(name), &all)?;
     Ok(vec![RunMeta { file: name.to_string(), entries: all.len() as u64 }])
 }
 

@@ -102,19 +102,18 @@ impl Index {
             store::collect_garbage(dir, &manifest)?;
         }
         let state = match &manifest.state {
-            Some(f) => store::read_json(&store::file(dir, f))?,
+            Some(f) => store::read_json(&dir.join(f))?,
             None => State::default(),
         };
         let df = match &manifest.df {
             Some(f) => {
-                let path = store::file(dir, f);
+                let path = dir.join(f);
                 let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
                 Background::from_bytes(&bytes, &path.display().to_string())?
             }
             None => Background::default(),
         };
-        let segments =
-            manifest.segments.iter().map(|s| Segment::open(&store::file(dir, &s.file))).collect::<Result<_>>()?;
+        let segments = manifest.segments.iter().map(|s| Segment::open(&dir.join(&s.file))).collect::<Result<_>>()?;
         let band_runs = open_runs(dir, &manifest.band_runs)?;
         let id_runs = open_runs(dir, &manifest.id_runs)?;
         Ok(Index { dir: dir.to_path_buf(), manifest, state, segments, band_runs, id_runs, df, _lock: lock })
@@ -224,5 +223,5 @@ impl Index {
 }
 
 fn open_runs<E: Entry>(dir: &Path, metas: &[RunMeta]) -> Result<Vec<Run<E>>> {
-    metas.iter().map(|r| Run::open(&store::file(dir, &r.file))).collect()
+    metas.iter().map(|r| Run::open(&dir.join(&r.file))).collect()
 }

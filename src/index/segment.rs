@@ -68,6 +68,13 @@ pub struct Record {
 }
 
 impl Record {
+    /// Orders the members of a near-duplicate group for choosing the kept
+    /// one as `dedup --keep earliest` does: earliest published (unknown
+    /// last), then smallest id.
+    pub fn keep_key(&self) -> ((u8, i64), &ArticleId) {
+        (self.published.map_or((1, 0), |p| (0, p.unix)), &self.id)
+    }
+
     fn encode(&self, e: &mut Enc, previous: Option<u32>) {
         e.varint(u64::from(self.ordinal - previous.map_or(0, |p| p + 1)));
         e.u8(u8::from(self.id.is_integer()));

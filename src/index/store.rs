@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Version of the index's on-disk format.
 pub const FORMAT: u32 = 1;
@@ -341,9 +341,4 @@ pub fn collect_garbage(dir: &Path, manifest: &Manifest) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// The path of a file named by the manifest.
-pub fn file(dir: &Path, name: &str) -> PathBuf {
-    dir.join(name)
 }
