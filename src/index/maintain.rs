@@ -182,5 +182,7 @@ fn compact<E: Entry>(dir: &Path, metas: &[RunMeta], dropped: &[u32], name: &str)
 /// Parses `--older-than`: a date (`YYYY-MM-DD`, its midnight UTC) or an
 /// RFC 3339 time.
 pub fn parse_cutoff(s: &str) -> Result<i64> {
-    crate::date::parse_published(s).map(|p| p.unix).map_err(|e| Error::Config(format!("--older-than {s:?}: {e}")))
+    crate::date::parse_published(s).map(|p| p.unix).map_err(|_| {
+        Error::Config(format!("--older-than {s:?} is not a date: expected YYYY-MM-DD or an RFC 3339 time"))
+    })
 }
