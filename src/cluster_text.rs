@@ -303,16 +303,27 @@ pub fn story_texts(
 ) -> Result<Vec<StoryText>> {
     let mut wanted: Vec<DocIdx> = stories.iter().flat_map(|s| s.members.iter().copied()).collect();
     wanted.sort_unstable();
-    let agencies = Agencies::default();
-    let prepared = corpus.par_map_selected(inputs, progress, &wanted, |doc, article| {
-        let kept = corpus.stripper.kept(corpus.slot_of(doc), corpus.source_of(doc), &article.text).lines;
-        prepare(doc, article, kept, &agencies)
-    })?;
+    let prepared = member_texts(inputs, corpus, &wanted, progress)?;
     let mut by_doc: ahash::AHashMap<DocIdx, MemberText> = wanted.into_iter().zip(prepared).collect();
     Ok(stories
         .iter()
         .map(|s| StoryText { members: s.members.iter().map(|d| by_doc.remove(d).expect("prepared")).collect() })
         .collect())
+}
+
+/// The prepared texts of the articles `docs` (sorted, distinct) of `corpus`,
+/// reading them again, with the corpus's boilerplate lines left out.
+pub fn member_texts(
+    inputs: &Inputs,
+    corpus: &Corpus,
+    docs: &[DocIdx],
+    progress: &dyn Progress,
+) -> Result<Vec<MemberText>> {
+    let agencies = Agencies::default();
+    corpus.par_map_selected(inputs, progress, docs, |doc, article| {
+        let kept = corpus.stripper.kept(corpus.slot_of(doc), corpus.source_of(doc), &article.text).lines;
+        prepare(doc, article, kept, &agencies)
+    })
 }
 
 #[cfg(test)]

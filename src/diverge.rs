@@ -118,7 +118,7 @@ pub struct Omission {
 }
 
 /// The divergence of one version from the rest of its story.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Divergence {
     /// 0.3·unique + 0.3·omitted + 0.2·(1 − similarity) + 0.2·attribution_difference.
     pub score: f64,

@@ -390,3 +390,122 @@ fn a_run_killed_at_any_moment_leaves_the_state_before_or_after_it() {
     eprintln!("kills: {seen:?}");
     assert!(seen.contains_key("before"), "some kills landed before the commit: {seen:?}");
 }
+
+/// The seeds as two days: 000 (E1), 003 and 004 first; 001 and 002 (E1) the
+/// next run.
+fn seed_days(dir: &Path) -> (PathBuf, PathBuf) {
+    let meta = [
+        ("000", "Enab Baladi", "2022-02-27"),
+        ("001", "Al-Watan", "2022-02-28"),
+        ("002", "", "2022-03-01"),
+        ("003", "Al-Alam", "2017-01-08"),
+        ("004", "Al-Araby Al-Jadeed", "2024-03-18"),
+    ];
+    let record = |n: usize| {
+        let (title, text) = seed(n);
+        let (id, source, published) = meta[n];
+        let source = if source.is_empty() { Value::Null } else { source.into() };
+        json!({"id": id, "source": source, "published": published, "title": title, "text": text})
+    };
+    let (day1, day2) = (dir.join("day1.jsonl"), dir.join("day2.jsonl"));
+    write_jsonl(&day1, &[record(0), record(3), record(4)]);
+    write_jsonl(&day2, &[record(1), record(2)]);
+    (day1, day2)
+}
+
+/// The `data-id`s of the versions shown in full, and of those marked added.
+fn shown_versions(html: &str) -> (Vec<String>, Vec<String>) {
+    let (mut shown, mut added) = (Vec::new(), Vec::new());
+    for part in html.split("<article class=\"version").skip(1) {
+        let id = part.split("data-id=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        if part.starts_with(" added\"") {
+            added.push(id.clone());
+        }
+        shown.push(id);
+    }
+    (shown, added)
+}
+
+#[test]
+fn the_html_report_shows_the_changed_clusters_with_the_texts_at_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    let (day1, day2) = seed_days(dir.path());
+    let base = dir.path().join("base");
+    add(&base, &[&day1], &[]).success();
+    let fresh_copy = |name: &str| {
+        let ix = dir.path().join(name);
+        copy_dir(&base, &ix);
+        ix
+    };
+    let run = |ix: &Path, extra: &[&str]| -> (String, Value, Vec<Value>) {
+        let html = ix.with_extension("html");
+        let summary = ix.with_extension("json");
+        let mut args = vec!["--html", html.to_str().unwrap(), "--summary", summary.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let out = add(ix, &[&day2], &args).success();
+        let s: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+        (std::fs::read_to_string(&html).unwrap(), s["report"].clone(), objects(&out.get_output().stdout))
+    };
+
+    // Without earlier texts: the day's two versions, compared with each
+    // other; 000 is listed by id without its text.
+    let (html, report, clusters) = run(&fresh_copy("plain"), &[]);
+    assert_eq!(clusters.len(), 1);
+    assert_eq!(clusters[0]["status"], "grown");
+    assert_eq!(report, json!({"clusters": 1, "versions_at_hand": 2, "versions_without_text": 1, "texts_read": 0}));
+    let (shown, added) = shown_versions(&html);
+    assert_eq!((shown.clone(), added), (vec!["001".to_string(), "002".into()], shown));
+    assert!(html.contains("<span class=\"status grown\">grown</span>"));
+    assert!(
+        html.contains("Versions whose text is not at hand (1)") && html.contains("Enab Baladi · 2022-02-27 · id 000")
+    );
+    assert_eq!(html.matches("class=\"score\">divergence").count(), 2);
+
+    // With the earlier day's file: all three versions, measured exactly as
+    // `riwaya cluster` measures them over both days at once.
+    let (html, report, _) = run(&fresh_copy("texts"), &["--texts", day1.to_str().unwrap()]);
+    assert_eq!(report, json!({"clusters": 1, "versions_at_hand": 3, "versions_without_text": 0, "texts_read": 3}));
+    let (shown, added) = shown_versions(&html);
+    assert_eq!(shown, ["000", "001", "002"]);
+    assert_eq!(added, ["001", "002"]);
+    assert!(!html.contains("not at hand"));
+    let batch = riwaya().args(["cluster", "-q"]).arg(&day1).arg(&day2).assert().success();
+    let e1 = objects(&batch.get_output().stdout).into_iter().find(|c| c["size"] == 3).unwrap();
+    let scores: Vec<String> = e1["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| format!("class=\"score\">divergence {:.2}<", m["divergence"]["score"].as_f64().unwrap()))
+        .collect();
+    let in_page: Vec<&str> = html.match_indices("class=\"score\">divergence ").map(|(i, _)| &html[i..i + 30]).collect();
+    assert_eq!(in_page, scores, "the batch's divergence, version by version");
+
+    // An earlier file whose copy of 000 was edited since it was indexed: that
+    // copy is not the indexed version, so it is not shown.
+    let edited = dir.path().join("edited.jsonl");
+    let mut lines: Vec<Value> = objects(&std::fs::read(&day1).unwrap());
+    lines[0]["text"] = format!("{}\nتحديث لاحق.", lines[0]["text"].as_str().unwrap()).into();
+    write_jsonl(&edited, &lines);
+    let (html, report, _) = run(&fresh_copy("edited"), &["--texts", edited.to_str().unwrap()]);
+    assert_eq!(report["versions_at_hand"], 2);
+    assert!(html.contains("id 000") && shown_versions(&html).0 == ["001", "002"]);
+}
+
+#[test]
+fn outputs_that_cannot_be_written_leave_the_index_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let (day1, day2) = seed_days(dir.path());
+    let index = dir.path().join("ix");
+    add(&index, &[&day1], &[]).success();
+    let before = snapshot(&index);
+    let nowhere = dir.path().join("missing-dir").join("report.html");
+    let err = add(&index, &[&day2], &["--html", nowhere.to_str().unwrap()]).failure().code(1);
+    let msg = String::from_utf8_lossy(&err.get_output().stderr).to_string();
+    assert!(msg.contains("report.html"), "{msg}");
+    assert_eq!(snapshot(&index), before, "nothing committed when the outputs fail");
+    // The rerun does the same run, and its clusters are not lost.
+    let out = add(&index, &[&day2], &[]).success();
+    let clusters = objects(&out.get_output().stdout);
+    assert_eq!(clusters.len(), 1);
+    assert_eq!(member_ids(&clusters[0]), ["000", "001", "002"]);
+}

@@ -179,3 +179,49 @@ fn the_report_is_escaped_and_renders_in_a_browser() {
     let colours: std::collections::HashSet<&[u8]> = pixels.chunks(channels).take(500_000).collect();
     assert!(colours.len() > 50, "{} colours: text and highlights are drawn", colours.len());
 }
+
+#[test]
+fn the_index_report_is_escaped_and_marks_what_the_run_changed() {
+    // Day one: the seeds; day two: the hostile versions, which join E1.
+    let dir = tempfile::tempdir().unwrap();
+    let all = objects(&std::fs::read(hostile_batch(dir.path())).unwrap());
+    let (day1, day2) = (dir.path().join("day1.jsonl"), dir.path().join("day2.jsonl"));
+    write_jsonl(&day1, &all[..5]);
+    write_jsonl(&day2, &all[5..]);
+    let index = dir.path().join("ix");
+    riwaya().args(["index", "add", "-q", "--index"]).arg(&index).arg(&day1).assert().success();
+    let html_path = dir.path().join("index.html");
+    riwaya()
+        .args(["index", "add", "-q", "--index"])
+        .arg(&index)
+        .arg("--html")
+        .arg(&html_path)
+        .arg("--texts")
+        .arg(&day1)
+        .arg("-o")
+        .arg(dir.path().join("c.jsonl"))
+        .arg(&day2)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    assert!(!html.to_lowercase().contains("<script") && !html.contains("<img"));
+    assert!(visible_text(&html).contains(EVIL));
+
+    let Some(browser) = chromium() else { return };
+    let profile = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", html_path.display());
+    let dom = headless(&browser, profile.path()).arg("--dump-dom").arg(&url).output().unwrap();
+    assert!(dom.status.success(), "{}", String::from_utf8_lossy(&dom.stderr));
+    let dom = String::from_utf8(dom.stdout).unwrap();
+    assert!(!dom.contains("data-pwned=\""), "the page ran article text as code");
+    assert!(!dom.to_lowercase().contains("<script") && !dom.contains("<img"));
+    assert!(visible_text(&dom).contains(EVIL), "the markup is displayed as text");
+    // One grown story: the three E1 seeds from the earlier day's file and the
+    // two versions this run added, marked as such.
+    assert_eq!(dom.matches("<td class=\"story\">").count(), 1);
+    assert!(dom.contains("<span class=\"status grown\">grown</span>"));
+    assert_eq!(dom.matches("<article class=\"version\"").count(), 3);
+    assert_eq!(dom.matches("<article class=\"version added\"").count(), 2);
+    assert!(dom.contains("data-id=\"evil-1\"") && dom.contains("data-id=\"seed-0\""));
+    assert_eq!(dom.matches("<td class=\"covered\">").count(), 5);
+}

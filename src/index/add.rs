@@ -21,13 +21,17 @@
 //!    articles are placed by [`crate::story::StoryIndex::add`], exactly as
 //!    `riwaya cluster` places them. IDF comes from the index's document
 //!    frequencies plus the batch's, over the background table.
-//! 5. **Commit**: a new segment, runs, document frequencies and state under
-//!    fresh names, then the manifest (see [`super::store`]). A batch with
-//!    nothing new commits nothing.
+//! 5. **Report** (optional): the HTML page of the changed clusters from the
+//!    texts at hand ([`super::report`]).
+//! 6. **Commit**: the caller writes the run's outputs first (the
+//!    `before_commit` hook of [`add_with`]); then a new segment, runs, document
+//!    frequencies and state under fresh names, then the manifest (see
+//!    [`super::store`]). A batch with nothing new commits nothing.
 //!
 //! The new and changed clusters come back in the `cluster` schema with a
 //! `status` of `new`, `grown` or `merged`.
 
+use super::report::{self, Changed, Report, ReportJob};
 use super::runs::{self, BandEntry, Entry, IdEntry};
 use super::segment::{self, Record};
 use super::store::{self, LastRun, RunMeta, SegmentMeta};
@@ -72,6 +76,8 @@ pub struct AddJob {
     pub update: bool,
     /// Wait for the lock instead of failing.
     pub wait: bool,
+    /// Render the HTML report of the new and changed clusters.
+    pub report: Option<ReportJob>,
 }
 
 impl AddJob {
@@ -111,6 +117,8 @@ pub struct AddRun {
     pub index_clusters: u64,
     /// The generation committed (unchanged when nothing was new).
     pub generation: u64,
+    /// The HTML report, when [`AddJob::report`] asked for it.
+    pub report: Option<Report>,
     /// Time per stage.
     pub timings: Timings,
 }
@@ -136,6 +144,12 @@ impl AddRun {
             },
             "index": { "articles": self.index_articles, "clusters": self.index_clusters, "generation": self.generation },
             "replayed": self.replayed,
+            "report": self.report.as_ref().map(|r| serde_json::json!({
+                "clusters": r.stories,
+                "versions_at_hand": r.versions_at_hand,
+                "versions_without_text": r.versions_absent,
+                "texts_read": r.texts_read,
+            })),
             "timings_seconds": self.timings.stages().iter().map(|(n, d)| (n.to_string(), d.as_secs_f64())).collect::<std::collections::BTreeMap<_, _>>(),
             "total_seconds": self.timings.total().as_secs_f64(),
         })
@@ -152,7 +166,8 @@ struct Read {
     content_hash: u64,
 }
 
-fn content_hash(title: &str, text: &str) -> u64 {
+/// The hash of an article's title and text, stored to recognise it again.
+pub(super) fn content_hash(title: &str, text: &str) -> u64 {
     let mut h = xxhash_rust::xxh3::Xxh3::with_seed(0x636f_6e74_656e_7401);
     h.update(title.as_bytes());
     h.update(&[0]);
@@ -200,11 +215,21 @@ fn item_of(doc: u32, r: &Record, group: u32) -> Item {
 
 /// Runs `index add`.
 pub fn add(inputs: &Inputs, job: &AddJob, progress: &dyn Progress) -> Result<AddRun> {
-    add_with(inputs, job, builtin(), progress)
+    add_with(inputs, job, builtin(), progress, &mut |_| Ok(()))
 }
 
-/// As [`add`] with a given background table.
-pub fn add_with(inputs: &Inputs, job: &AddJob, background: &Background, progress: &dyn Progress) -> Result<AddRun> {
+/// As [`add`] with a given background table; `before_commit` sees the run
+/// (its clusters and report) before anything is committed, so a caller can
+/// write the run's outputs first: when that fails, the index is unchanged
+/// and a rerun redoes the same run. (The run's `commit` timing is added
+/// after it.)
+pub fn add_with(
+    inputs: &Inputs,
+    job: &AddJob,
+    background: &Background,
+    progress: &dyn Progress,
+    before_commit: &mut dyn FnMut(&AddRun) -> Result<()>,
+) -> Result<AddRun> {
     let mut timings = Timings::default();
     let scheme = job.scheme();
     let mut index = timings.time("open", || Index::open(&job.dir, Some(&scheme), Access::Write { wait: job.wait }))?;
@@ -530,7 +555,7 @@ pub fn add_with(inputs: &Inputs, job: &AddJob, background: &Background, progress
     touched.dedup();
     let member =
         |d: DocIdx| -> &Record { if d.0 < r_len { &replayed[d.get()] } else { &records[(d.0 - r_len) as usize] } };
-    let mut clusters: Vec<(Option<i64>, String, serde_json::Value)> = Vec::new();
+    let mut clusters: Vec<(Option<i64>, String, serde_json::Value, Changed<'_>)> = Vec::new();
     let (mut new_stories, mut grown) = (0, 0);
     for &s in &touched {
         let story = &stories.stories()[s];
@@ -545,21 +570,68 @@ pub fn add_with(inputs: &Inputs, job: &AddJob, background: &Background, progress
             grown += 1;
             "grown"
         };
-        let members: Vec<&Record> = story.members.iter().map(|&d| member(d)).collect();
+        let mut members: Vec<&Record> = story.members.iter().map(|&d| member(d)).collect();
+        members.sort_by(|a, b| (a.time.is_none(), a.time, &a.id).cmp(&(b.time.is_none(), b.time, &b.id)));
         let mut json = cluster_json(&story.id, &members, |r| r.ordinal >= base);
         json["status"] = status.into();
         if !merged_from.is_empty() {
             json["merged_from"] = merged_from.into();
         }
-        clusters.push((story.first_time, story.id.clone(), json));
+        let fresh = members.iter().filter(|r| r.ordinal >= base).map(|r| r.ordinal).collect();
+        let changed = Changed { id: story.id.clone(), status, members, fresh };
+        clusters.push((story.first_time, story.id.clone(), json, changed));
     }
     clusters.sort_by(|a, b| (a.0.is_none(), a.0, &a.1).cmp(&(b.0.is_none(), b.0, &b.1)));
+    let (clusters, changed): (Vec<serde_json::Value>, Vec<Changed<'_>>) =
+        clusters.into_iter().map(|c| (c.2, c.3)).unzip();
+    let report = match &job.report {
+        Some(r) => Some(timings.time("report", || {
+            let hashes: Vec<u64> = extras.iter().map(|e| e.content_hash).collect();
+            let df = |k: u64| index.df.df(k) + batch_df.get(&k).copied().unwrap_or(0);
+            report::render(
+                r,
+                &read,
+                &changed,
+                &report::RunTexts { inputs, corpus: &corpus, hashes: &hashes },
+                &report::Frequencies { background, df: &df, docs: index.manifest.df_docs + n as u64 },
+                progress,
+            )
+        })?),
+        None => None,
+    };
+    drop(changed);
 
-    // 5. Commit.
+    // 6. Commit: the run's outputs first (`before_commit`), then the files.
+    let committing = n > 0 || !replaced.is_empty();
     let generation = index.manifest.generation + 1;
     let mut manifest = index.manifest.clone();
-    if n > 0 || !replaced.is_empty() {
-        timings.time("commit", || -> Result<()> {
+    if committing {
+        manifest.generation = generation;
+        manifest.next_ordinal = base + n as u32;
+        manifest.articles = manifest.articles + n as u64 - replaced.len() as u64;
+        manifest.stories = manifest.stories + new_stories - merged_into.len() as u64;
+    }
+    let mut run = AddRun {
+        added: (n - replaced.len()) as u64,
+        already_present,
+        updated: replaced.len() as u64,
+        duplicates,
+        clusters,
+        new_stories,
+        grown_stories: grown,
+        merged_stories: merged_into.len() as u64,
+        replayed: u64::from(r_len),
+        index_articles: manifest.articles,
+        index_clusters: manifest.stories,
+        generation: manifest.generation,
+        report,
+        timings,
+        corpus,
+    };
+    before_commit(&run)?;
+    let corpus = &run.corpus;
+    if committing {
+        run.timings.time("commit", || -> Result<()> {
             let dir = job.dir.as_path();
             let name = |kind: &str, ext: &str| format!("{kind}-{generation:08}.{ext}");
             let seg_name = name("seg", "rws");
@@ -610,10 +682,6 @@ pub fn add_with(inputs: &Inputs, job: &AddJob, background: &Background, progress
             let state_name = name("state", "json.zst");
             store::write_json(&dir.join(&state_name), &state)?;
             manifest.state = Some(state_name);
-            manifest.generation = generation;
-            manifest.next_ordinal = base + n as u32;
-            manifest.articles = manifest.articles + n as u64 - replaced.len() as u64;
-            manifest.stories = manifest.stories + new_stories - merged_into.len() as u64;
             manifest.last_run = Some(LastRun {
                 command: "add".into(),
                 finished: store::now_rfc3339(),
@@ -626,22 +694,19 @@ pub fn add_with(inputs: &Inputs, job: &AddJob, background: &Background, progress
             store::collect_garbage(dir, &manifest)
         })?;
     }
-    Ok(AddRun {
-        added: (n - replaced.len()) as u64,
-        already_present,
-        updated: replaced.len() as u64,
-        duplicates,
-        clusters: clusters.into_iter().map(|c| c.2).collect(),
-        new_stories,
-        grown_stories: grown,
-        merged_stories: merged_into.len() as u64,
-        replayed: u64::from(r_len),
-        index_articles: manifest.articles,
-        index_clusters: manifest.stories,
-        generation: manifest.generation,
-        timings,
-        corpus,
-    })
+    Ok(run)
+}
+
+/// The kept article of each near-duplicate group among `members`.
+pub(super) fn group_keepers<'r>(members: &[&'r Record]) -> AHashMap<u32, &'r Record> {
+    let mut keeper: AHashMap<u32, &Record> = AHashMap::new();
+    for &r in members {
+        let e = keeper.entry(r.group).or_insert(r);
+        if r.keep_key() < e.keep_key() {
+            *e = r;
+        }
+    }
+    keeper
 }
 
 /// Adds a run of `entries` to the runs of a table and merges, LSM-style,
@@ -694,13 +759,7 @@ fn add_run<E: Entry>(
 pub fn cluster_json(id: &str, members: &[&Record], fresh: impl Fn(&Record) -> bool) -> serde_json::Value {
     let mut members: Vec<&Record> = members.to_vec();
     members.sort_by(|a, b| (a.time.is_none(), a.time, &a.id).cmp(&(b.time.is_none(), b.time, &b.id)));
-    let mut keeper: AHashMap<u32, &Record> = AHashMap::new();
-    for &r in &members {
-        let e = keeper.entry(r.group).or_insert(r);
-        if r.keep_key() < e.keep_key() {
-            *e = r;
-        }
-    }
+    let keeper = group_keepers(&members);
     let list: Vec<serde_json::Value> = members
         .iter()
         .map(|r| {

@@ -13,12 +13,14 @@
 //! - [`runs`]: sorted lookup tables (band keys, ids), merged LSM-style;
 //! - [`codec`]: the compact encodings of records;
 //! - [`add`]: one run of `index add`;
+//! - [`report`]: its HTML report;
 //! - this module: opening an index, reading its articles, `stats`, `export`
 //!   and `prune`.
 
 pub mod add;
 pub mod codec;
 pub mod maintain;
+pub mod report;
 pub mod runs;
 pub mod segment;
 pub mod store;

@@ -50,7 +50,7 @@ pub struct IndexArgs {
 pub enum IndexCommand {
     /// Add articles; writes the new and changed clusters (status new, grown
     /// or merged) as JSON Lines.
-    Add(IndexAddArgs),
+    Add(Box<IndexAddArgs>),
     /// Remove the articles published before a date.
     Prune(IndexPruneArgs),
     /// Articles, clusters, scheme, size on disk, last run.
@@ -72,6 +72,19 @@ pub struct IndexAddArgs {
     /// Write the run's summary here as JSON (counts, clusters, timings).
     #[arg(long, value_name = "FILE")]
     pub summary: Option<PathBuf>,
+    /// Also write the new and changed clusters as an HTML report here. The
+    /// index keeps no texts: versions from earlier runs are shown when
+    /// `--texts` gives their input files, and listed without text otherwise.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// An earlier input file or directory holding texts of the clusters'
+    /// older members (for `--html`; repeat for more); a text is used only if
+    /// it is the version the index holds.
+    #[arg(long, value_name = "PATH", requires = "html")]
+    pub texts: Vec<PathBuf>,
+    /// Clusters shown in the HTML report (most outlets first).
+    #[arg(long, default_value_t = 200, value_name = "N")]
+    pub html_stories: usize,
     /// Replace articles whose id is in the index with another text (without
     /// it, that is an error).
     #[arg(long)]
@@ -375,6 +388,10 @@ impl IndexAddArgs {
             story,
             update: self.update,
             wait: self.wait,
+            report: self.html.as_ref().map(|_| riwaya::index::report::ReportJob {
+                texts: self.texts.clone(),
+                max_stories: self.html_stories,
+            }),
         })
     }
 }

@@ -91,19 +91,30 @@ fn index_add(args: &IndexAddArgs) -> anyhow::Result<()> {
     let job = args.job()?;
     let common = &args.common;
     run_job(common, |inputs, progress, threads| {
-        let run = riwaya::index::add(inputs, &job, progress)?;
-        if let Some(path) = &common.rejects {
-            write_rejects(&run.corpus, path)?;
-        }
-        // Outputs first: should the commit fail, a rerun redoes the same run.
-        let mut out = Output::open(args.output.as_deref())?;
-        let name = out.name();
-        for c in &run.clusters {
-            let mut line = serde_json::to_vec(c)?;
-            line.push(b'\n');
-            std::io::Write::write_all(&mut out, &line).map_err(|e| riwaya::output::write_error(&name, e))?;
-        }
-        out.finish()?;
+        // The run's outputs are written before it commits: should writing
+        // fail, the index is unchanged and a rerun redoes the same run.
+        let write_outputs = &mut |run: &riwaya::index::AddRun| -> riwaya::error::Result<()> {
+            if let Some(path) = &common.rejects {
+                write_rejects(&run.corpus, path)?;
+            }
+            let mut out = Output::open(args.output.as_deref())?;
+            let name = out.name();
+            for c in &run.clusters {
+                let mut line = serde_json::to_vec(c).expect("serializable");
+                line.push(b'\n');
+                std::io::Write::write_all(&mut out, &line).map_err(|e| riwaya::output::write_error(&name, e))?;
+            }
+            out.finish()?;
+            if let (Some(path), Some(report)) = (&args.html, &run.report) {
+                let mut out = Output::open(Some(path))?;
+                std::io::Write::write_all(&mut out, report.html.as_bytes())
+                    .map_err(|e| riwaya::output::write_error(path, e))?;
+                out.finish()?;
+            }
+            Ok(())
+        };
+        let background = riwaya::background::builtin();
+        let run = riwaya::index::add::add_with(inputs, &job, background, progress, write_outputs)?;
         if let Some(path) = &args.summary {
             let mut out = Output::open(Some(path))?;
             let mut json = serde_json::to_vec_pretty(&run.summary_json())?;
@@ -147,7 +158,7 @@ fn run_job(
     })?
 }
 
-fn write_rejects(corpus: &riwaya::corpus::Corpus, path: &std::path::Path) -> anyhow::Result<()> {
+fn write_rejects(corpus: &riwaya::corpus::Corpus, path: &std::path::Path) -> riwaya::error::Result<()> {
     let mut out = Output::open(Some(path))?;
     corpus.problems.write_jsonl(&mut out).map_err(|e| riwaya::output::write_error(path, e))?;
     out.finish()?;

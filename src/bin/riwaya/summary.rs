@@ -196,6 +196,15 @@ pub fn index_add(run: &riwaya::index::AddRun, inputs: &Inputs, threads: usize) {
         thousands(run.index_clusters),
         run.generation
     );
+    if let Some(r) = &run.report {
+        let hint = if r.versions_absent > 0 { " (--texts gives earlier input files)" } else { "" };
+        eprintln!(
+            "report: {} clusters, {} versions shown, {} without their text at hand{hint}",
+            thousands(r.stories as u64),
+            thousands(r.versions_at_hand as u64),
+            thousands(r.versions_absent as u64)
+        );
+    }
     eprintln!("threads: {threads}");
     timing(&run.timings, run.corpus.bytes, run.corpus.len() as u64);
 }
