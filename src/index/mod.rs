@@ -12,7 +12,7 @@
 //! - [`segment`]: the articles of a run, in an immutable file;
 //! - [`runs`]: sorted lookup tables (band keys, ids), merged LSM-style;
 //! - [`codec`]: the compact encodings of records;
-//! - [`add`]: one run of `index add`;
+//! - [`mod@add`]: one run of `index add`;
 //! - [`report`]: its HTML report;
 //! - this module: opening an index, reading its articles, `stats`, `export`
 //!   and `prune`.
