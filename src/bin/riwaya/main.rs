@@ -205,10 +205,12 @@ fn cluster(args: &ClusterArgs) -> anyhow::Result<()> {
             std::io::Write::write_all(&mut out, html.as_bytes()).map_err(|e| riwaya::output::write_error(path, e))?;
             out.finish()?;
         }
+        let start = std::time::Instant::now();
         let mut out = Output::open(args.output.as_deref())?;
         let name = out.name();
         let written = run.write_jsonl(&mut out, &name, args.min_size)?;
         out.finish()?;
+        run.timings.record("write", start.elapsed());
         if !common.quiet {
             summary::cluster(&run, inputs, written, threads, common.verbose);
         }
