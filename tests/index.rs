@@ -503,6 +503,16 @@ fn outputs_that_cannot_be_written_leave_the_index_unchanged() {
     let msg = String::from_utf8_lossy(&err.get_output().stderr).to_string();
     assert!(msg.contains("report.html"), "{msg}");
     assert_eq!(snapshot(&index), before, "nothing committed when the outputs fail");
+    // A missing earlier file is an error at once, named once.
+    let html = dir.path().join("r.html");
+    let missing = dir.path().join("no-such-day.jsonl");
+    let err = add(&index, &[&day2], &["--html", html.to_str().unwrap(), "--texts", missing.to_str().unwrap()])
+        .failure()
+        .code(1);
+    let msg = String::from_utf8_lossy(&err.get_output().stderr).to_string();
+    assert_eq!(msg.matches("no-such-day.jsonl").count(), 1, "{msg}");
+    assert_eq!(msg.matches("No such file").count(), 1, "the cause once: {msg}");
+    assert_eq!(snapshot(&index), before);
     // The rerun does the same run, and its clusters are not lost.
     let out = add(&index, &[&day2], &[]).success();
     let clusters = objects(&out.get_output().stdout);

@@ -232,6 +232,7 @@ pub fn add_with(
 ) -> Result<AddRun> {
     let mut timings = Timings::default();
     let scheme = job.scheme();
+    let earlier = job.report.as_ref().map(report::open_texts).transpose()?.flatten();
     let mut index = timings.time("open", || Index::open(&job.dir, Some(&scheme), Access::Write { wait: job.wait }))?;
     let mut state = index.state.clone();
 
@@ -590,6 +591,7 @@ pub fn add_with(
             let df = |k: u64| index.df.df(k) + batch_df.get(&k).copied().unwrap_or(0);
             report::render(
                 r,
+                earlier.as_ref(),
                 &read,
                 &changed,
                 &report::RunTexts { inputs, corpus: &corpus, hashes: &hashes },

@@ -6,7 +6,8 @@
 //!
 //! - the run's own input: the articles it adds and those already present;
 //! - the earlier input files given as [`ReportJob::texts`] (`--texts`), read
-//!   with the run's reading options.
+//!   with the run's reading options when a shown cluster needs a text the run
+//!   does not hold (a missing file is an error at once).
 //!
 //! A text is taken only when its title and text hash to the content hash the
 //! index stored for that id, so an edited copy is never shown as the indexed
@@ -28,6 +29,12 @@ use crate::story::Idf;
 use ahash::{AHashMap, AHashSet};
 use rayon::prelude::*;
 use std::path::PathBuf;
+
+/// Opens the earlier input files of `job`, so that a missing one is an
+/// error before the run does any work.
+pub fn open_texts(job: &ReportJob) -> Result<Option<Inputs>> {
+    if job.texts.is_empty() { Ok(None) } else { Inputs::open(&job.texts).map(Some) }
+}
 
 /// What the report of an `index add` run shows.
 #[derive(Debug, Clone, Default)]
@@ -87,9 +94,12 @@ pub(super) struct Frequencies<'a> {
 /// Whose text serves a member: (which corpus, article).
 type Source = (usize, DocIdx);
 
-/// Renders the report of `changed` (in output order).
+/// Renders the report of `changed` (in output order); `earlier` is
+/// [`ReportJob::texts`] opened (read only when a shown cluster needs a text
+/// the run does not hold).
 pub(super) fn render(
     job: &ReportJob,
+    earlier: Option<&Inputs>,
     read: &ReadOptions,
     changed: &[Changed<'_>],
     run: &RunTexts<'_>,
@@ -118,25 +128,25 @@ pub(super) fn render(
             source.insert(meta.id.clone(), (0, DocIdx(i as u32)));
         }
     }
-    let earlier = if job.texts.is_empty() || source.len() == wanted.len() {
-        None
-    } else {
-        let inputs = Inputs::open(&job.texts)?;
-        let (corpus, hashes) =
-            Corpus::read_with(&inputs, read, progress, |a, _| super::add::content_hash(&a.title, &a.text))?;
-        for (i, meta) in corpus.docs.iter().enumerate() {
-            if !source.contains_key(&meta.id) && wanted.get(&meta.id) == Some(&hashes[i]) {
-                source.insert(meta.id.clone(), (1, DocIdx(i as u32)));
+    let earlier = match earlier {
+        Some(inputs) if source.len() < wanted.len() => {
+            let (corpus, hashes) =
+                Corpus::read_with(inputs, read, progress, |a, _| super::add::content_hash(&a.title, &a.text))?;
+            for (i, meta) in corpus.docs.iter().enumerate() {
+                if !source.contains_key(&meta.id) && wanted.get(&meta.id) == Some(&hashes[i]) {
+                    source.insert(meta.id.clone(), (1, DocIdx(i as u32)));
+                }
             }
+            Some((inputs, corpus))
         }
-        Some((inputs, corpus))
+        _ => None,
     };
     let texts_read = earlier.as_ref().map_or(0, |e| e.1.len());
 
     // Read and prepare the texts at hand.
     let mut prepared: AHashMap<Source, MemberText> = AHashMap::new();
     let corpora: Vec<(&Inputs, &Corpus)> =
-        std::iter::once((run.inputs, run.corpus)).chain(earlier.as_ref().map(|(i, c)| (i, c))).collect();
+        std::iter::once((run.inputs, run.corpus)).chain(earlier.as_ref().map(|(i, c)| (*i, c))).collect();
     for (k, (inputs, corpus)) in corpora.into_iter().enumerate() {
         let mut docs: Vec<DocIdx> = source.values().filter(|s| s.0 == k).map(|s| s.1).collect();
         docs.sort_unstable();

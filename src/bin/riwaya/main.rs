@@ -32,10 +32,25 @@ fn main() -> ExitCode {
             if matches!(e.downcast_ref::<Error>(), Some(Error::BrokenPipe)) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("riwaya: error: {e:#}");
+            eprintln!("riwaya: error: {}", message(&e));
             if e.downcast_ref::<UsageError>().is_some() { ExitCode::from(2) } else { ExitCode::from(1) }
         }
     }
+}
+
+/// The error and its causes, each cause once: library errors already show
+/// their cause (`file: reason`), so a cause the message holds is not repeated.
+fn message(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let part = cause.to_string();
+        if text.is_empty() {
+            text = part;
+        } else if !text.contains(&part) {
+            text = format!("{text}: {part}");
+        }
+    }
+    text
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
