@@ -162,9 +162,17 @@ fn clusters_keep_their_ids_as_they_grow_and_the_older_survives_a_merge() {
     assert_eq!(merged[0]["status"], "merged");
     assert_eq!(merged[0]["merged_from"], json!([sb]));
     assert_eq!(member_ids(&merged[0]), ["A", "B", "A2", "C"]);
+    // C made one near-duplicate group of A's and B's: A, the earliest, is
+    // everyone's keeper, in the run's output and in the export.
+    let keepers = |c: &Value| -> Vec<Option<String>> {
+        c["members"].as_array().unwrap().iter().map(|m| m["duplicate_of"].as_str().map(String::from)).collect()
+    };
+    let a = Some("A".to_string());
+    assert_eq!(keepers(&merged[0]), [None, a.clone(), a.clone(), a.clone()]);
     let all = export(&index);
     assert_eq!(all.len(), 1);
     assert_eq!(all[0]["cluster"], sa);
+    assert_eq!(keepers(&all[0]), [None, a.clone(), a.clone(), a]);
     assert_eq!(stats(&index)["story_merges"], 1);
 }
 

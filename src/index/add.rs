@@ -573,13 +573,14 @@ pub fn add_with(
         };
         let mut members: Vec<&Record> = story.members.iter().map(|&d| member(d)).collect();
         members.sort_by(|a, b| (a.time.is_none(), a.time, &a.id).cmp(&(b.time.is_none(), b.time, &b.id)));
-        let mut json = cluster_json(&story.id, &members, |r| r.ordinal >= base);
+        let duplicates = duplicate_of(&members, |g| state.group(g));
+        let mut json = cluster_json(&story.id, &members, &duplicates, |r| r.ordinal >= base);
         json["status"] = status.into();
         if !merged_from.is_empty() {
             json["merged_from"] = merged_from.into();
         }
         let fresh = members.iter().filter(|r| r.ordinal >= base).map(|r| r.ordinal).collect();
-        let changed = Changed { id: story.id.clone(), status, members, fresh };
+        let changed = Changed { id: story.id.clone(), status, members, fresh, duplicates };
         clusters.push((story.first_time, story.id.clone(), json, changed));
     }
     clusters.sort_by(|a, b| (a.0.is_none(), a.0, &a.1).cmp(&(b.0.is_none(), b.0, &b.1)));
@@ -699,16 +700,24 @@ pub fn add_with(
     Ok(run)
 }
 
-/// The kept article of each near-duplicate group among `members`.
-pub(super) fn group_keepers<'r>(members: &[&'r Record]) -> AHashMap<u32, &'r Record> {
+/// The kept article's id of each member of `members` that is not its
+/// near-duplicate group's keeper (the earliest, by [`Record::keep_key`]), by
+/// ordinal; groups are as `group` resolves a record's stored one (groups
+/// united since it was stored are one group).
+pub(super) fn duplicate_of<'r>(members: &[&'r Record], group: impl Fn(u32) -> u32) -> AHashMap<u32, &'r ArticleId> {
     let mut keeper: AHashMap<u32, &Record> = AHashMap::new();
     for &r in members {
-        let e = keeper.entry(r.group).or_insert(r);
+        let e = keeper.entry(group(r.group)).or_insert(r);
         if r.keep_key() < e.keep_key() {
             *e = r;
         }
     }
-    keeper
+    members
+        .iter()
+        .map(|r| (r.ordinal, keeper[&group(r.group)]))
+        .filter(|(o, k)| k.ordinal != *o)
+        .map(|(o, k)| (o, &k.id))
+        .collect()
 }
 
 /// Adds a run of `entries` to the runs of a table and merges, LSM-style,
@@ -756,21 +765,25 @@ fn add_run<E: Entry>(
 
 /// A cluster as JSON, in the `cluster` schema: members sorted by time then
 /// id, each with `id`, `source`, `published`, `duplicate_of` (the earliest
-/// member of its near-duplicate group in the cluster), `divergence` (null:
+/// member of its near-duplicate group in the cluster, from [`duplicate_of`]),
+/// `divergence` (null:
 /// the index keeps no texts) and `added` when `fresh` says so.
-pub fn cluster_json(id: &str, members: &[&Record], fresh: impl Fn(&Record) -> bool) -> serde_json::Value {
+pub fn cluster_json(
+    id: &str,
+    members: &[&Record],
+    duplicates: &AHashMap<u32, &ArticleId>,
+    fresh: impl Fn(&Record) -> bool,
+) -> serde_json::Value {
     let mut members: Vec<&Record> = members.to_vec();
     members.sort_by(|a, b| (a.time.is_none(), a.time, &a.id).cmp(&(b.time.is_none(), b.time, &b.id)));
-    let keeper = group_keepers(&members);
     let list: Vec<serde_json::Value> = members
         .iter()
         .map(|r| {
-            let k = keeper[&r.group];
             let mut m = member_json(&MemberFields {
                 id: &r.id,
                 source: r.source.as_deref(),
                 published: r.published,
-                duplicate_of: (k.ordinal != r.ordinal).then_some(&k.id),
+                duplicate_of: duplicates.get(&r.ordinal).copied(),
                 divergence: serde_json::Value::Null,
                 day: r.day,
             });

@@ -1,7 +1,7 @@
 //! Housekeeping of an index: `export` (every cluster) and `prune` (drop old
 //! articles).
 
-use super::add::cluster_json;
+use super::add::{cluster_json, duplicate_of};
 use super::runs::{self, BandEntry, Entry, IdEntry, RunMeta};
 use super::segment::{self, Record};
 use super::store::{self, LastRun, SegmentMeta};
@@ -31,7 +31,11 @@ pub fn export(index: &Index, out: &mut dyn std::io::Write, out_name: &Path) -> R
     let mut n = 0;
     for (_, id, records) in clusters {
         let members: Vec<&Record> = records.iter().collect();
-        let mut line = serde_json::to_vec(&cluster_json(id, &members, |_| false)).expect("serializable");
+        let mut line =
+            serde_json::to_vec(&cluster_json(id, &members, &duplicate_of(&members, |g| index.state.group(g)), |_| {
+                false
+            }))
+            .expect("serializable");
         line.push(b'\n');
         out.write_all(&line).map_err(|e| crate::output::write_error(out_name, e))?;
         n += 1;
@@ -44,31 +48,23 @@ pub fn export(index: &Index, out: &mut dyn std::io::Write, out_name: &Path) -> R
 /// published, then the smallest id, as `dedup --keep earliest`), in the
 /// order the articles were added.
 pub fn duplicates(index: &Index, out: &mut dyn std::io::Write, out_name: &Path) -> Result<u64> {
-    let mut members: Vec<(u32, Record)> = Vec::new();
+    let mut members: Vec<Record> = Vec::new();
     index.scan(
         |_| true,
         false,
         |mut r| {
             r.vector = Vec::new();
             r.quote_grams = Vec::new();
-            members.push((index.state.group(r.group), r));
+            members.push(r);
             Ok(())
         },
     )?;
-    let mut keeper: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
-    let mut size: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
-    for (i, (g, r)) in members.iter().enumerate() {
-        *size.entry(*g).or_default() += 1;
-        let k = keeper.entry(*g).or_insert(i);
-        if r.keep_key() < members[*k].1.keep_key() {
-            *k = i;
-        }
-    }
+    let all: Vec<&Record> = members.iter().collect();
+    let duplicates = duplicate_of(&all, |g| index.state.group(g));
     let mut n = 0;
-    for (i, (g, r)) in members.iter().enumerate() {
-        let k = keeper[g];
-        if size[g] > 1 && k != i {
-            let line = serde_json::json!({ "id": r.id, "duplicate_of": members[k].1.id });
+    for r in &members {
+        if let Some(k) = duplicates.get(&r.ordinal) {
+            let line = serde_json::json!({ "id": r.id, "duplicate_of": k });
             let mut bytes = serde_json::to_vec(&line).expect("serializable");
             bytes.push(b'\n');
             out.write_all(&bytes).map_err(|e| crate::output::write_error(out_name, e))?;

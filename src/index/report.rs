@@ -72,6 +72,8 @@ pub(super) struct Changed<'r> {
     pub members: Vec<&'r Record>,
     /// Members added by this run.
     pub fresh: AHashSet<u32>,
+    /// Each member's near-duplicate keeper, when it is not that (by ordinal).
+    pub duplicates: AHashMap<u32, &'r ArticleId>,
 }
 
 /// The run's own articles: where their texts are and what they hash to.
@@ -178,7 +180,6 @@ pub(super) fn render(
         .zip(at_hand.iter().zip(&measured))
         .map(|(&c, (text, divergence))| {
             let cluster = &changed[c];
-            let keepers = super::add::group_keepers(&cluster.members);
             let by_id: AHashMap<&ArticleId, &Record> = cluster.members.iter().map(|r| (&r.id, *r)).collect();
             let versions: Vec<ShownVersion<'_>> = text
                 .members
@@ -186,11 +187,10 @@ pub(super) fn render(
                 .enumerate()
                 .map(|(k, m)| {
                     let r = by_id[&m.id];
-                    let keeper = keepers[&r.group];
                     ShownVersion {
                         text: m,
                         divergence: divergence.get(k),
-                        duplicate_of: (keeper.ordinal != r.ordinal).then(|| keeper.id.to_string()),
+                        duplicate_of: cluster.duplicates.get(&r.ordinal).map(|k| k.to_string()),
                         added: cluster.fresh.contains(&r.ordinal),
                     }
                 })
