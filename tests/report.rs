@@ -76,6 +76,27 @@ fn visible_text(html: &str) -> String {
     out
 }
 
+/// The DOM of the page at `url` after chromium loaded it.
+fn dump_dom(browser: &Path, profile: &Path, url: &str) -> String {
+    let dom = headless(browser, profile).arg("--dump-dom").arg(url).output().unwrap();
+    assert!(dom.status.success(), "{}", String::from_utf8_lossy(&dom.stderr));
+    String::from_utf8(dom.stdout).unwrap()
+}
+
+/// The hostile markup of [`EVIL`] stayed text in a loaded page's DOM.
+fn assert_inert(dom: &str) {
+    // The hostile code never ran: it would have set a data-pwned attribute
+    // on <body> (the words appear in the page only as text).
+    let body_tag = &dom[dom.find("<body").unwrap()..];
+    let body_tag = &body_tag[..body_tag.find('>').unwrap()];
+    assert!(!body_tag.contains("data-pwned"), "the page ran article text as code: {body_tag}");
+    assert!(!dom.contains("data-pwned=\""), "the page ran article text as code");
+    assert!(!dom.to_lowercase().contains("<script"));
+    assert!(!dom.contains("<img"));
+    // What a reader sees is the hostile markup, verbatim, as text.
+    assert!(visible_text(dom).contains(EVIL), "the markup is displayed as text");
+}
+
 /// A batch with the seeds and two versions of an article whose title and
 /// text are hostile markup.
 fn hostile_batch(dir: &Path) -> PathBuf {
@@ -130,19 +151,8 @@ fn the_report_is_escaped_and_renders_in_a_browser() {
     let Some(browser) = chromium() else { return };
     let profile = tempfile::tempdir().unwrap();
     let url = format!("file://{}", html_path.display());
-    let dom = headless(&browser, profile.path()).arg("--dump-dom").arg(&url).output().unwrap();
-    assert!(dom.status.success(), "{}", String::from_utf8_lossy(&dom.stderr));
-    let dom = String::from_utf8(dom.stdout).unwrap();
-    // The hostile code never ran: it would have set a data-pwned attribute
-    // on <body> (the words appear in the page only as text).
-    let body_tag = &dom[dom.find("<body").unwrap()..];
-    let body_tag = &body_tag[..body_tag.find('>').unwrap()];
-    assert!(!body_tag.contains("data-pwned"), "the page ran article text as code: {body_tag}");
-    assert!(!dom.contains("data-pwned=\""), "the page ran article text as code");
-    assert!(!dom.to_lowercase().contains("<script"));
-    assert!(!dom.contains("<img"));
-    // What a reader sees is the hostile markup, verbatim, as text.
-    assert!(visible_text(&dom).contains(EVIL), "the markup is displayed as text");
+    let dom = dump_dom(&browser, profile.path(), &url);
+    assert_inert(&dom);
     // The structure: a coverage matrix with a row per shown story and a
     // column per outlet, and the versions side by side.
     assert!(dom.contains("<table class=\"coverage\">"));
@@ -210,12 +220,8 @@ fn the_index_report_is_escaped_and_marks_what_the_run_changed() {
     let Some(browser) = chromium() else { return };
     let profile = tempfile::tempdir().unwrap();
     let url = format!("file://{}", html_path.display());
-    let dom = headless(&browser, profile.path()).arg("--dump-dom").arg(&url).output().unwrap();
-    assert!(dom.status.success(), "{}", String::from_utf8_lossy(&dom.stderr));
-    let dom = String::from_utf8(dom.stdout).unwrap();
-    assert!(!dom.contains("data-pwned=\""), "the page ran article text as code");
-    assert!(!dom.to_lowercase().contains("<script") && !dom.contains("<img"));
-    assert!(visible_text(&dom).contains(EVIL), "the markup is displayed as text");
+    let dom = dump_dom(&browser, profile.path(), &url);
+    assert_inert(&dom);
     // One grown story: the three E1 seeds from the earlier day's file and the
     // two versions this run added, marked as such.
     assert_eq!(dom.matches("<td class=\"story\">").count(), 1);
