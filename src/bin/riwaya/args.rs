@@ -92,18 +92,27 @@ pub struct IndexAddArgs {
     /// Wait for another run on the index to finish instead of failing.
     #[arg(long)]
     pub wait: bool,
-    /// New articles join stories whose latest article is at most this many
-    /// days away [default: 3].
+    #[command(flatten)]
+    pub story: StoryArgs,
+}
+
+/// Story and near-duplicate settings, shared by `cluster` and `index add`.
+#[derive(Debug, Args)]
+pub struct StoryArgs {
+    /// Articles join a story whose latest article is at most this many days
+    /// away [default: 3].
     #[arg(long, value_name = "DAYS")]
     pub window_days: Option<f64>,
     /// A story spans at most this many days [default: 7].
     #[arg(long, value_name = "DAYS")]
     pub max_span_days: Option<f64>,
-    /// Similarity an article needs to join a story [default: 0.2].
+    /// Similarity an article needs to join a story [default: 0.2]; the
+    /// config file's [story] section sets the other knobs.
     #[arg(long, value_name = "S")]
     pub story_threshold: Option<f64>,
-    /// Jaccard similarity at which two articles are near-duplicates. Part of
-    /// the index's scheme: every run on one index must use the same value.
+    /// Jaccard similarity at which two articles are near-duplicates (always
+    /// in one story). Part of an index's scheme: every run on one index must
+    /// use the same value.
     #[arg(long, default_value_t = 0.8, value_name = "J")]
     pub dup_threshold: f64,
 }
@@ -159,24 +168,11 @@ pub struct ClusterArgs {
     /// Also write an HTML report here.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
-    /// Articles join a story whose latest article is at most this many days
-    /// away [default: 3].
-    #[arg(long, value_name = "DAYS")]
-    pub window_days: Option<f64>,
-    /// A story spans at most this many days [default: 7].
-    #[arg(long, value_name = "DAYS")]
-    pub max_span_days: Option<f64>,
+    #[command(flatten)]
+    pub story: StoryArgs,
     /// Write only stories with at least this many articles.
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub min_size: usize,
-    /// Similarity an article needs to join a story [default: 0.2]; the
-    /// config file's [story] section sets the other knobs.
-    #[arg(long, value_name = "S")]
-    pub story_threshold: Option<f64>,
-    /// Jaccard similarity at which two articles are near-duplicates (always
-    /// in one story).
-    #[arg(long, default_value_t = 0.8, value_name = "J")]
-    pub dup_threshold: f64,
     /// Stories shown in the HTML report (most outlets first).
     #[arg(long, default_value_t = 200, value_name = "N")]
     pub html_stories: usize,
@@ -339,10 +335,10 @@ fn unit_interval(name: &str, v: f64) -> anyhow::Result<f64> {
 /// Stories the terminal summary can show (with `-v`).
 pub const SUMMARY_STORIES: usize = 20;
 
-impl ClusterArgs {
-    /// The validated job.
-    pub fn job(&self) -> anyhow::Result<riwaya::cluster::ClusterJob> {
-        let file = self.common.file_config()?;
+impl StoryArgs {
+    /// The validated story and near-duplicate settings: the flags over the
+    /// config file's [story] section.
+    pub fn settings(&self, file: &FileConfig) -> anyhow::Result<(riwaya::story::StoryOptions, DedupOptions)> {
         let mut story = file.story();
         story.window_days = self.window_days.unwrap_or(story.window_days);
         story.max_span_days = self.max_span_days.unwrap_or(story.max_span_days);
@@ -350,14 +346,23 @@ impl ClusterArgs {
         // The message names the [story] key; its flag, if any, is the same
         // name with dashes.
         story.validate().map_err(|e| usage(format!("story setting {e}")))?;
+        let threshold = unit_interval("--dup-threshold", self.dup_threshold)?;
+        Ok((story, DedupOptions { threshold, ..DedupOptions::default() }))
+    }
+}
+
+impl ClusterArgs {
+    /// The validated job.
+    pub fn job(&self) -> anyhow::Result<riwaya::cluster::ClusterJob> {
+        let file = self.common.file_config()?;
+        let (story, dedup) = self.story.settings(&file)?;
         if self.min_size == 0 {
             return Err(usage("--min-size must be at least 1"));
         }
-        let dup_threshold = unit_interval("--dup-threshold", self.dup_threshold)?;
         Ok(riwaya::cluster::ClusterJob {
             read: self.common.read_options(&file)?,
             sign: SignOptions::default(),
-            dedup: DedupOptions { threshold: dup_threshold, ..DedupOptions::default() },
+            dedup,
             story,
             no_divergence: self.no_divergence,
             // The report's stories and the summary's top stories.
@@ -374,17 +379,12 @@ impl IndexAddArgs {
     /// The validated job.
     pub fn job(&self) -> anyhow::Result<riwaya::index::AddJob> {
         let file = self.common.file_config()?;
-        let mut story = file.story();
-        story.window_days = self.window_days.unwrap_or(story.window_days);
-        story.max_span_days = self.max_span_days.unwrap_or(story.max_span_days);
-        story.threshold = self.story_threshold.unwrap_or(story.threshold);
-        story.validate().map_err(|e| usage(format!("story setting {e}")))?;
-        let dup_threshold = unit_interval("--dup-threshold", self.dup_threshold)?;
+        let (story, dedup) = self.story.settings(&file)?;
         Ok(riwaya::index::AddJob {
             dir: self.index.clone(),
             read: self.common.read_options(&file)?,
             sign: SignOptions::default(),
-            dedup: DedupOptions { threshold: dup_threshold, ..DedupOptions::default() },
+            dedup,
             story,
             update: self.update,
             wait: self.wait,
