@@ -460,7 +460,10 @@ fn the_html_report_shows_the_changed_clusters_with_the_texts_at_hand() {
     let (html, report, clusters) = run(&fresh_copy("plain"), &[]);
     assert_eq!(clusters.len(), 1);
     assert_eq!(clusters[0]["status"], "grown");
-    assert_eq!(report, json!({"clusters": 1, "versions_at_hand": 2, "versions_without_text": 1, "texts_read": 0}));
+    assert_eq!(
+        report,
+        json!({"clusters": 1, "versions_at_hand": 2, "versions_without_text": 1, "texts_read": 0, "texts_skipped_invalid": 0})
+    );
     let (shown, added) = shown_versions(&html);
     assert_eq!((shown.clone(), added), (vec!["001".to_string(), "002".into()], shown));
     assert!(html.contains("<span class=\"status grown\">grown</span>"));
@@ -472,7 +475,10 @@ fn the_html_report_shows_the_changed_clusters_with_the_texts_at_hand() {
     // With the earlier day's file: all three versions, measured exactly as
     // `riwaya cluster` measures them over both days at once.
     let (html, report, _) = run(&fresh_copy("texts"), &["--texts", day1.to_str().unwrap()]);
-    assert_eq!(report, json!({"clusters": 1, "versions_at_hand": 3, "versions_without_text": 0, "texts_read": 3}));
+    assert_eq!(
+        report,
+        json!({"clusters": 1, "versions_at_hand": 3, "versions_without_text": 0, "texts_read": 3, "texts_skipped_invalid": 0})
+    );
     let (shown, added) = shown_versions(&html);
     assert_eq!(shown, ["000", "001", "002"]);
     assert_eq!(added, ["001", "002"]);
@@ -497,6 +503,22 @@ fn the_html_report_shows_the_changed_clusters_with_the_texts_at_hand() {
     let (html, report, _) = run(&fresh_copy("edited"), &["--texts", edited.to_str().unwrap()]);
     assert_eq!(report["versions_at_hand"], 2);
     assert!(html.contains("id 000") && shown_versions(&html).0 == ["001", "002"]);
+
+    // A broken line in an earlier file: an error naming file and line, the
+    // index untouched; with --skip-invalid the report says what it skipped.
+    let broken = dir.path().join("broken.jsonl");
+    let text = std::fs::read_to_string(&day1).unwrap();
+    std::fs::write(&broken, format!("{{\"id\": broken\n{text}")).unwrap();
+    let ix = fresh_copy("broken");
+    let before = snapshot(&ix);
+    let html = dir.path().join("broken.html");
+    let err =
+        add(&ix, &[&day2], &["--html", html.to_str().unwrap(), "--texts", broken.to_str().unwrap()]).failure().code(1);
+    let msg = String::from_utf8_lossy(&err.get_output().stderr).to_string();
+    assert!(msg.contains("broken.jsonl:1"), "{msg}");
+    assert_eq!(snapshot(&ix), before);
+    let (_, report, _) = run(&ix, &["--skip-invalid", "--texts", broken.to_str().unwrap()]);
+    assert_eq!((report["versions_at_hand"].as_u64(), report["texts_skipped_invalid"].as_u64()), (Some(3), Some(1)));
 }
 
 #[test]

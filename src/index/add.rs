@@ -149,6 +149,7 @@ impl AddRun {
                 "versions_at_hand": r.versions_at_hand,
                 "versions_without_text": r.versions_absent,
                 "texts_read": r.texts_read,
+                "texts_skipped_invalid": r.texts_skipped_invalid,
             })),
             "timings_seconds": self.timings.stages().iter().map(|(n, d)| (n.to_string(), d.as_secs_f64())).collect::<std::collections::BTreeMap<_, _>>(),
             "total_seconds": self.timings.total().as_secs_f64(),

@@ -59,6 +59,8 @@ pub struct Report {
     pub versions_absent: usize,
     /// Articles read from [`ReportJob::texts`].
     pub texts_read: usize,
+    /// Records of [`ReportJob::texts`] skipped as invalid (`--skip-invalid`).
+    pub texts_skipped_invalid: u64,
 }
 
 /// A new or changed cluster of the run.
@@ -144,6 +146,7 @@ pub(super) fn render(
         _ => None,
     };
     let texts_read = earlier.as_ref().map_or(0, |e| e.1.len());
+    let texts_skipped_invalid = earlier.as_ref().map_or(0, |e| e.1.problems.total());
 
     // Read and prepare the texts at hand.
     let mut prepared: AHashMap<Source, MemberText> = AHashMap::new();
@@ -225,5 +228,5 @@ pub(super) fn render(
         eligible
     );
     let html = render_stories(&stories, summary, eligible - stories.len());
-    Ok(Report { html, stories: stories.len(), versions_at_hand, versions_absent, texts_read })
+    Ok(Report { html, stories: stories.len(), versions_at_hand, versions_absent, texts_read, texts_skipped_invalid })
 }

@@ -204,6 +204,9 @@ pub fn index_add(run: &riwaya::index::AddRun, inputs: &Inputs, threads: usize) {
             thousands(r.versions_at_hand as u64),
             thousands(r.versions_absent as u64)
         );
+        if r.texts_skipped_invalid > 0 {
+            eprintln!("report: {} invalid records skipped in the --texts files", thousands(r.texts_skipped_invalid));
+        }
     }
     eprintln!("threads: {threads}");
     timing(&run.timings, run.corpus.bytes, run.corpus.len() as u64);
