@@ -17,7 +17,7 @@ use crate::background::token_key;
 use crate::corpus::Content;
 use crate::date::Published;
 use crate::hash::hash_u64s;
-use crate::normalize::{TokenBuilder, canonical, for_each_token};
+use crate::normalize::{TokenBuilder, canonical_into, for_each_token};
 use crate::textdate::{dateline, event_date, mentions};
 
 /// How far into the text dates are looked for.
@@ -47,25 +47,51 @@ fn day_number(d: jiff::civil::Date) -> i64 {
     Published::from_date(d).day_number()
 }
 
+/// Buffers reused by [`extract`], one set per thread: an article's
+/// features are built without allocating for its L1 text or its stems.
+#[derive(Default)]
+struct Scratch {
+    builder: TokenBuilder,
+    title_l1: String,
+    text_l1: String,
+    counts: Vec<u64>,
+    stems: Vec<u64>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
 /// Extracts the features of an article's content.
 pub fn extract(content: &Content<'_>, published: Option<Published>) -> Features {
-    let mut builder = TokenBuilder::default();
-    let mut counts: Vec<u64> = Vec::new();
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => {
+            let features = extract_with(content, published, &mut scratch);
+            if scratch.text_l1.capacity() > 4 << 20 {
+                // One huge article should not pin its buffers for the run.
+                *scratch = Scratch::default();
+            }
+            features
+        }
+        Err(_) => extract_with(content, published, &mut Scratch::default()),
+    })
+}
+
+fn extract_with(content: &Content<'_>, published: Option<Published>, scratch: &mut Scratch) -> Features {
+    let Scratch { builder, title_l1, text_l1, counts, stems } = scratch;
+    counts.clear();
     let mut quote_grams = Vec::new();
-    let title_l1 = canonical(content.title);
-    let text_l1 = canonical(&content.text);
-    for_each_token(&title_l1, &mut builder, |t| {
-        let k = token_key(t);
-        counts.push(k);
-        counts.push(k);
-    });
-    for l1 in [&title_l1, &text_l1] {
+    canonical_into(content.title, title_l1);
+    canonical_into(&content.text, text_l1);
+    for (field, l1) in [&*title_l1, &*text_l1].into_iter().enumerate() {
         // Split at quotation marks: odd pieces are quoted.
         for (i, piece) in l1.split('"').enumerate() {
-            let mut stems: Vec<u64> = Vec::new();
-            for_each_token(piece, &mut builder, |t| stems.push(token_key(t)));
-            if std::ptr::eq(l1, &text_l1) {
-                counts.extend_from_slice(&stems);
+            stems.clear();
+            for_each_token(piece, builder, |t| stems.push(token_key(t)));
+            counts.extend_from_slice(stems);
+            if field == 0 {
+                // Title stems count twice: a headline is a summary.
+                counts.extend_from_slice(stems);
             }
             if i % 2 == 1 && (3..=80).contains(&stems.len()) {
                 quote_grams.extend(stems.windows(3).map(|w| hash_u64s(w, QUOTE_SEED)));
@@ -73,23 +99,25 @@ pub fn extract(content: &Content<'_>, published: Option<Published>) -> Features 
         }
     }
     counts.sort_unstable();
-    let mut terms: Vec<(u64, u32)> = Vec::new();
-    for k in counts {
+    let distinct = 1 + counts.windows(2).filter(|w| w[0] != w[1]).count();
+    let mut terms: Vec<(u64, u32)> = Vec::with_capacity(if counts.is_empty() { 0 } else { distinct });
+    for &k in counts.iter() {
         match terms.last_mut() {
             Some((last, n)) if *last == k => *n += 1,
             _ => terms.push((k, 1)),
         }
     }
+    let (title_l1, text_l1) = (&*title_l1, &*text_l1);
     quote_grams.sort_unstable();
     quote_grams.dedup();
 
-    let reference = published.map(|p| p.day()).or_else(|| dateline(&title_l1)).or_else(|| dateline(&text_l1));
+    let reference = published.map(|p| p.day()).or_else(|| dateline(title_l1)).or_else(|| dateline(text_l1));
     let lead = match text_l1.char_indices().nth(DATE_SCAN_CHARS) {
         Some((i, _)) => &text_l1[..i],
-        None => &text_l1,
+        None => text_l1,
     };
     let event = reference.and_then(|r| {
-        let mut found = mentions(&title_l1, Some(r));
+        let mut found = mentions(title_l1, Some(r));
         found.extend(mentions(lead, Some(r)));
         event_date(&found, r)
     });

@@ -268,8 +268,8 @@ impl Story {
         }
     }
 
-    fn score(&self, item: &Item, options: &StoryOptions) -> f64 {
-        let dot = dot(&item.vector, &self.centroid);
+    fn score(&self, item: &Item, terms: &TermFilter, options: &StoryOptions) -> f64 {
+        let dot = terms.dot(&item.vector, &self.centroid);
         let mut s = if self.norm > 0.0 { dot / self.norm } else { 0.0 };
         if item.quote_grams.iter().filter(|g| self.quote_grams.contains(g)).take(2).count() == 2 {
             s += options.quote_bonus;
@@ -400,19 +400,44 @@ impl Story {
     }
 }
 
-fn dot(a: &[(u64, f32)], b: &[(u64, f32)]) -> f64 {
-    // A merge of two sorted lists with branch-free steps: matches are rare
-    // next to misses, and mispredicted branches dominate a plain merge.
-    let (mut i, mut j, mut s) = (0, 0, 0.0f64);
-    while i < a.len() && j < b.len() {
-        let (x, y) = (a[i], b[j]);
-        if x.0 == y.0 {
-            s += f64::from(x.1) * f64::from(y.1);
+/// A bitmap of an article's term keys, to score it against many centroids:
+/// each centroid term tests one bit, and only the few that hit are looked up
+/// in the article's vector. The tests are independent of each other (unlike
+/// the steps of a merge of the two sorted lists), so they pipeline, and a
+/// story's centroid is usually larger than the article's vector.
+struct TermFilter {
+    bits: [u64; TermFilter::WORDS],
+}
+
+impl TermFilter {
+    const WORDS: usize = 64;
+    const MASK: u64 = (Self::WORDS * 64 - 1) as u64;
+
+    fn new(vector: &[(u64, f32)]) -> Self {
+        let mut bits = [0u64; Self::WORDS];
+        for &(k, _) in vector {
+            let b = k & Self::MASK;
+            bits[(b >> 6) as usize] |= 1 << (b & 63);
         }
-        i += usize::from(x.0 <= y.0);
-        j += usize::from(y.0 <= x.0);
+        Self { bits }
     }
-    s
+
+    /// The dot product of `vector` (the article's, sorted by key) and
+    /// `centroid` (sorted by key): the products of the shared terms, summed
+    /// in key order.
+    #[inline]
+    fn dot(&self, vector: &[(u64, f32)], centroid: &[(u64, f32)]) -> f64 {
+        let mut s = 0.0f64;
+        for &(k, w) in centroid {
+            let b = k & Self::MASK;
+            if self.bits[(b >> 6) as usize] & (1 << (b & 63)) != 0
+                && let Ok(i) = vector.binary_search_by_key(&k, |t| t.0)
+            {
+                s += f64::from(vector[i].1) * f64::from(w);
+            }
+        }
+        s
+    }
 }
 
 /// The id of a story founded by `founder`.
@@ -468,13 +493,14 @@ impl StoryIndex {
         probes.truncate(o.probe_terms);
         let candidates = self.candidates(&probes, item.time);
         let o = &self.options;
+        let terms = TermFilter::new(&item.vector);
         let mut best: Option<(f64, usize)> = None;
         for s in candidates {
             let story = &self.stories[s as usize];
             if story.merged || !story.admits(item.time, o) {
                 continue;
             }
-            let score = story.score(item, o);
+            let score = story.score(item, &terms, o);
             if score >= threshold && best.is_none_or(|(b, _)| score > b) {
                 best = Some((score, s as usize));
             }
@@ -615,6 +641,45 @@ pub fn cluster(mut items: Vec<Item>, options: &StoryOptions) -> Vec<Story> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The plain merge of two sorted lists, products summed in key order.
+    fn merge_dot(a: &[(u64, f32)], b: &[(u64, f32)]) -> f64 {
+        let (mut i, mut j, mut s) = (0, 0, 0.0f64);
+        while i < a.len() && j < b.len() {
+            match a[i].0.cmp(&b[j].0) {
+                std::cmp::Ordering::Equal => {
+                    s += f64::from(a[i].1) * f64::from(b[j].1);
+                    i += 1;
+                    j += 1;
+                }
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+            }
+        }
+        s
+    }
+
+    fn sparse(keys: Vec<(u64, f32)>) -> Vec<(u64, f32)> {
+        let mut v: Vec<(u64, f32)> = keys;
+        v.sort_unstable_by_key(|t| t.0);
+        v.dedup_by_key(|t| t.0);
+        v
+    }
+
+    proptest! {
+        /// The filtered dot product is the merge's, to the bit, whether keys
+        /// collide in the filter (small keys) or not.
+        #[test]
+        fn filtered_dot_is_the_merge(
+            a in proptest::collection::vec((0u64..1_500, -1.0f32..1.0), 0..80),
+            b in proptest::collection::vec((0u64..1_500, -1.0f32..1.0), 0..300),
+        ) {
+            let (a, b) = (sparse(a), sparse(b));
+            let filtered = TermFilter::new(&a).dot(&a, &b);
+            prop_assert_eq!(filtered.to_bits(), merge_dot(&a, &b).to_bits());
+        }
+    }
 
     fn item(doc: u32, terms: &[(u64, f32)], day: i64) -> Item {
         let norm = terms.iter().map(|t| t.1 * t.1).sum::<f32>().sqrt();
