@@ -162,38 +162,49 @@ impl Default for Agencies {
 
 /// Light folding for matching names: alef forms, ة, ى, case.
 fn fold(w: &str) -> String {
-    w.chars()
-        .map(|c| match c {
-            'أ' | 'إ' | 'آ' | 'ٱ' => 'ا',
-            'ة' => 'ه',
-            'ى' => 'ي',
-            c if c.is_ascii() => c.to_ascii_lowercase(),
-            c @ '\u{0600}'..='\u{06FF}' => c,
-            c => c.to_lowercase().next().unwrap_or(c),
-        })
-        .collect()
+    let mut out = String::with_capacity(w.len());
+    fold_into(w, &mut out);
+    out
 }
 
-struct Word {
-    folded: String,
+fn fold_into(w: &str, out: &mut String) {
+    out.extend(w.chars().map(|c| match c {
+        'أ' | 'إ' | 'آ' | 'ٱ' => 'ا',
+        'ة' => 'ه',
+        'ى' => 'ي',
+        c if c.is_ascii() => c.to_ascii_lowercase(),
+        c @ '\u{0600}'..='\u{06FF}' => c,
+        c => c.to_lowercase().next().unwrap_or(c),
+    }));
+}
+
+/// A word of the text: its folded form, and where it is in the L1 text.
+struct Word<'b> {
+    folded: &'b str,
     start: usize,
     end: usize,
 }
 
-fn words(l1: &str) -> Vec<Word> {
-    let mut out = Vec::new();
+/// The words of `l1`, their folded forms written one after another into
+/// `buf` (one allocation for the text, not one per word).
+fn words<'b>(l1: &str, buf: &'b mut String) -> Vec<Word<'b>> {
+    buf.clear();
+    let mut spans: Vec<(std::ops::Range<usize>, usize, usize)> = Vec::new();
     let mut start = None;
     for (i, c) in l1.char_indices().chain(std::iter::once((l1.len(), ' '))) {
         match (crate::normalize::is_token_char(c), start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
-                out.push(Word { folded: fold(&l1[s..i]), start: s, end: i });
+                let from = buf.len();
+                fold_into(&l1[s..i], buf);
+                spans.push((from..buf.len(), s, i));
                 start = None;
             }
             _ => {}
         }
     }
-    out
+    let buf: &'b String = buf;
+    spans.into_iter().map(|(f, start, end)| Word { folded: &buf[f], start, end }).collect()
 }
 
 impl Agencies {
@@ -231,13 +242,14 @@ impl Agencies {
 
     /// The agencies cited in `l1` (an L1 text), in order of first mention.
     pub fn find(&self, l1: &str) -> Vec<Attribution> {
-        let w = words(l1);
+        let mut folded = String::with_capacity(l1.len());
+        let w = words(l1, &mut folded);
         let mut out: Vec<Attribution> = Vec::new();
         let mut i = 0;
         let mut candidates = Vec::new();
         while i < w.len() {
             let mut matched = None;
-            self.candidates(&w[i].folded, &mut candidates);
+            self.candidates(w[i].folded, &mut candidates);
             for &(a, f) in &candidates {
                 let agency = &self.list[a as usize];
                 let form = &agency.forms[f as usize];
@@ -248,7 +260,7 @@ impl Agencies {
                 // A form matches the words, the first of them possibly with
                 // a one-letter prefix (ل, ب, و, ف).
                 let ok = form.iter().enumerate().all(|(k, f)| {
-                    let word = &w[i + k].folded;
+                    let word = w[i + k].folded;
                     word == f
                         || (k == 0 && word.chars().count() == f.chars().count() + 1 && {
                             let mut c = word.chars();
@@ -307,8 +319,8 @@ impl Agencies {
 /// True when the words `from..to` are named as an agency: after an agency
 /// word, before للأنباء, or inside quotation marks or brackets.
 fn in_context(l1: &str, w: &[Word], from: usize, to: usize) -> bool {
-    let before = w[from.saturating_sub(3)..from].iter().any(|x| CONTEXT_BEFORE.contains(&x.folded.as_str()));
-    let after = w.get(to).is_some_and(|x| CONTEXT_AFTER.contains(&x.folded.as_str()));
+    let before = w[from.saturating_sub(3)..from].iter().any(|x| CONTEXT_BEFORE.contains(&x.folded));
+    let after = w.get(to).is_some_and(|x| CONTEXT_AFTER.contains(&x.folded));
     let start = w[from].start;
     let end = w[to - 1].end;
     let prev = l1[..start].trim_end().chars().next_back();
