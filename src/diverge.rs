@@ -278,6 +278,7 @@ pub fn diverge(story: &StoryText, idf: &Idf<'_>) -> Vec<Divergence> {
         }
     }
     let total_sq: f64 = total_weights.values().map(|w| w * w).sum();
+    let priors = Priors::new(&total_tf, idf);
     (0..n)
         .map(|x| {
             let m = &members[x];
@@ -340,7 +341,7 @@ pub fn diverge(story: &StoryText, idf: &Idf<'_>) -> Vec<Divergence> {
                 omitted: round4(omitted),
                 similarity: round4(similarity),
                 attribution_difference: round4(attribution_difference),
-                distinctive_terms: distinctive(m, &own.tf, &total_tf, idf),
+                distinctive_terms: distinctive(m, &own.tf, &priors),
                 attributions: m.attributions.clone(),
                 quotes: quotes(x, members, &prepared),
                 passages: others.iter().flat_map(|&y| passages[x][y].iter().cloned()).collect(),
@@ -454,22 +455,44 @@ pub const DISTINCTIVE_Z: f64 = 1.28;
 /// Distinctive terms are content words: at least this IDF.
 pub const DISTINCTIVE_IDF: f64 = 2.0;
 
-/// Log-odds ratio with an informative Dirichlet prior, member `x` against
-/// the others. The prior share of a word blends its frequency in the whole
-/// story with its background share (weights: the story's words and
-/// [`PRIOR_BACKGROUND`]); its strength is [`PRIOR_WORDS`].
-fn distinctive(m: &MemberText, mine: &AHashMap<u64, u32>, total: &AHashMap<u64, u32>, idf: &Idf<'_>) -> Vec<Term> {
+/// The story-wide part of the distinctive-term scores, computed once per
+/// story: per content word (IDF at least [`DISTINCTIVE_IDF`]), its count in
+/// the whole story and its prior `PRIOR_WORDS · share`, where the share
+/// blends its frequency in the story with its background share (weights: the
+/// story's words and [`PRIOR_BACKGROUND`]).
+struct Priors {
+    /// Words in the story.
+    words: f64,
+    /// Content word → (count in the story, prior).
+    terms: AHashMap<u64, (u32, f64)>,
+}
+
+impl Priors {
+    fn new(total: &AHashMap<u64, u32>, idf: &Idf<'_>) -> Self {
+        let n = f64::from(total.values().sum::<u32>());
+        let terms = total
+            .iter()
+            .filter(|(k, _)| idf.idf(**k) >= DISTINCTIVE_IDF)
+            .map(|(&k, &count)| {
+                let share = (f64::from(count) + PRIOR_BACKGROUND * idf.background_share(k)) / (n + PRIOR_BACKGROUND);
+                (k, (count, PRIOR_WORDS * share))
+            })
+            .collect();
+        Self { words: n, terms }
+    }
+}
+
+/// Log-odds ratio with an informative Dirichlet prior ([`Priors`], strength
+/// [`PRIOR_WORDS`]), a member's words `mine` against the other members'.
+fn distinctive(m: &MemberText, mine: &AHashMap<u64, u32>, priors: &Priors) -> Vec<Term> {
     let ni = f64::from(mine.values().sum::<u32>());
-    let n = f64::from(total.values().sum::<u32>());
-    let nj = n - ni;
+    let nj = priors.words - ni;
     let mut terms: Vec<(u64, Term)> = mine
         .iter()
-        .filter(|(k, _)| idf.idf(**k) >= DISTINCTIVE_IDF)
         .filter_map(|(&k, &yi)| {
-            let yj = total[&k] - yi;
+            let &(count, a) = priors.terms.get(&k)?;
+            let yj = count - yi;
             let (yi_f, yj_f) = (f64::from(yi), f64::from(yj));
-            let share = (yi_f + yj_f + PRIOR_BACKGROUND * idf.background_share(k)) / (n + PRIOR_BACKGROUND);
-            let a = PRIOR_WORDS * share;
             let delta =
                 ((yi_f + a) / (ni + PRIOR_WORDS - yi_f - a)).ln() - ((yj_f + a) / (nj + PRIOR_WORDS - yj_f - a)).ln();
             let z = delta / (1.0 / (yi_f + a) + 1.0 / (yj_f + a)).sqrt();

@@ -154,7 +154,7 @@ struct Word<'a> {
 /// Lower case for the English names; the other names are Arabic, which has
 /// no case, so other words are left as they are.
 fn lower(w: &str) -> Cow<'_, str> {
-    if w.bytes().any(|b| b.is_ascii_uppercase()) && w.is_ascii() {
+    if w.as_bytes().first().is_some_and(u8::is_ascii) && w.is_ascii() && w.bytes().any(|b| b.is_ascii_uppercase()) {
         Cow::Owned(w.to_ascii_lowercase())
     } else {
         Cow::Borrowed(w)
@@ -251,16 +251,43 @@ fn is_anchor(w: &Word<'_>) -> bool {
         set.extend(["أمس", "امس", "اليوم", "yesterday", "today"]);
         set
     });
+    /// A bit per (length, last two bytes) of the anchors: most words are
+    /// ruled out by one bit test, without hashing them.
+    static SHAPES: LazyLock<Vec<u64>> = LazyLock::new(|| {
+        let mut bits = vec![0u64; SHAPE_BITS / 64];
+        for a in ANCHORS.iter() {
+            let k = shape(a);
+            bits[k / 64] |= 1 << (k % 64);
+        }
+        bits
+    });
+    let maybe = |s: &str| {
+        let k = shape(s);
+        SHAPES[k / 64] & (1 << (k % 64)) != 0 && ANCHORS.contains(s)
+    };
     let b = w.text.as_bytes();
     if b[0].is_ascii_digit() || b.get(2).is_some_and(u8::is_ascii_digit) {
         return true;
     }
     let l: &str = &w.lower;
-    if ANCHORS.contains(l) {
+    if maybe(l) {
         return true;
     }
     let mut c = l.chars();
-    matches!(c.next(), Some('ب' | 'ل' | 'و' | 'ف')) && ANCHORS.contains(c.as_str())
+    matches!(c.next(), Some('ب' | 'ل' | 'و' | 'ف')) && maybe(c.as_str())
+}
+
+const SHAPE_BITS: usize = 1 << 16;
+
+/// A word's length and last two bytes, hashed into `SHAPE_BITS`.
+fn shape(s: &str) -> usize {
+    let b = s.as_bytes();
+    let last = match b.len() {
+        0 => 0,
+        1 => usize::from(b[0]),
+        n => usize::from(u16::from_le_bytes([b[n - 2], b[n - 1]])),
+    };
+    ((b.len() << 11) ^ last) & (SHAPE_BITS - 1)
 }
 
 /// All dates mentioned in `l1` (an L1 text), in text order. `reference` is

@@ -102,6 +102,16 @@ mod proptests {
             prop_assert_eq!(matching_tokens(&once.join(" ")), once);
         }
 
+        /// The story features tokenize pieces of L1 text (split at quotation
+        /// marks) with the one-pass tokenizer of raw text.
+        #[test]
+        fn fused_tokens_of_l1_pieces_are_their_l2_tokens(s in arabic_heavy()) {
+            let l1 = canonical(&s);
+            for piece in l1.split('"') {
+                prop_assert_eq!(fused_tokens(piece), tokens(piece));
+            }
+        }
+
         #[test]
         fn fused_tokens_equal_l1_then_l2(s in arabic_heavy()) {
             prop_assert_eq!(fused_tokens(&s), matching_tokens(&s));
