@@ -37,8 +37,9 @@ pub enum Field {
 pub struct Tok {
     /// L3 stem key.
     pub key: u64,
-    /// L2 form.
-    pub surface: Box<str>,
+    /// L2 form: bytes of [`MemberText::surfaces`] (see
+    /// [`MemberText::surface`]).
+    pub surface: Range<u32>,
     /// Field it is in.
     pub field: Field,
     /// Character offsets in that field.
@@ -94,6 +95,9 @@ pub struct MemberText {
     pub kept_lines: Vec<Range<usize>>,
     /// Words: the title's, then the text's.
     pub tokens: Vec<Tok>,
+    /// The L2 forms of the words, one after another (one allocation for a
+    /// member, not one per word).
+    pub surfaces: String,
     /// Sentences, in order.
     pub sentences: Vec<Sentence>,
     /// Quoted spans, in order.
@@ -103,6 +107,11 @@ pub struct MemberText {
 }
 
 impl MemberText {
+    /// The L2 form of a word.
+    pub fn surface(&self, t: &Tok) -> &str {
+        &self.surfaces[t.surface.start as usize..t.surface.end as usize]
+    }
+
     /// The words of one field.
     pub fn field_tokens(&self, field: Field) -> Range<usize> {
         let split = self.tokens.iter().position(|t| t.field == Field::Text).unwrap_or(self.tokens.len());
@@ -166,6 +175,7 @@ fn count_chars(bytes: &[u8]) -> usize {
 
 struct Builder {
     tokens: Vec<Tok>,
+    surfaces: String,
     sentences: Vec<Sentence>,
     quotes: Vec<QuoteSpan>,
     l1_all: String,
@@ -230,7 +240,16 @@ impl Builder {
             let start = chars.at(range.start + ob);
             let end = chars.at(range.start + oe);
             self.scratch.push((r.start, range.start + ob..range.start + oe));
-            self.tokens.push(Tok { key: token_key(surface), surface: surface.into(), field, start, end });
+            let from = self.surfaces.len() as u32;
+            self.surfaces.push_str(surface);
+            let surface = from..self.surfaces.len() as u32;
+            self.tokens.push(Tok {
+                key: token_key(&self.surfaces[surface.start as usize..]),
+                surface,
+                field,
+                start,
+                end,
+            });
         });
         self.close_sentence(field, sentence_from);
         // Quotes: words between the 1st and 2nd mark, 3rd and 4th, ...
@@ -257,8 +276,11 @@ impl Builder {
 /// are not boilerplate. Agencies named like the member's own outlet are not
 /// counted as attributions.
 pub fn prepare(doc: DocIdx, article: &Article<'_>, kept: Vec<Range<usize>>, agencies: &Agencies) -> MemberText {
+    // About one word in seven bytes of Arabic or English text.
+    let words = (article.title.len() + article.text.len()) / 7;
     let mut b = Builder {
-        tokens: Vec::new(),
+        tokens: Vec::with_capacity(words),
+        surfaces: String::with_capacity(words * 8),
         sentences: Vec::new(),
         quotes: Vec::new(),
         l1_all: String::new(),
@@ -282,6 +304,7 @@ pub fn prepare(doc: DocIdx, article: &Article<'_>, kept: Vec<Range<usize>>, agen
         text: text.to_string(),
         kept_lines: kept,
         tokens: b.tokens,
+        surfaces: b.surfaces,
         sentences: b.sentences,
         quotes: b.quotes,
         // An outlet naming itself (a sign-off, an appeal) is not citing.
@@ -354,6 +377,6 @@ mod tests {
         // Title, then two sentences of the text.
         assert_eq!(m.sentences.len(), 3);
         assert!(m.sentence_text(2).starts_with("ثم"));
-        assert!(!m.tokens.iter().any(|t| &*t.surface == "زاءد"), "the boilerplate line is left out");
+        assert!(!m.tokens.iter().any(|t| m.surface(t) == "زاءد"), "the boilerplate line is left out");
     }
 }

@@ -503,7 +503,7 @@ fn distinctive(m: &MemberText, mine: &AHashMap<u64, u32>, priors: &Priors) -> Ve
     let mut forms: AHashMap<u64, AHashMap<&str, u32>> = terms.iter().map(|(k, _)| (*k, AHashMap::new())).collect();
     for t in &m.tokens {
         if let Some(f) = forms.get_mut(&t.key) {
-            *f.entry(&t.surface).or_default() += 1;
+            *f.entry(m.surface(t)).or_default() += 1;
         }
     }
     for (k, term) in &mut terms {
