@@ -154,7 +154,7 @@ struct Word<'a> {
 /// Lower case for the English names; the other names are Arabic, which has
 /// no case, so other words are left as they are.
 fn lower(w: &str) -> Cow<'_, str> {
-    if w.as_bytes().first().is_some_and(u8::is_ascii) && w.is_ascii() && w.bytes().any(|b| b.is_ascii_uppercase()) {
+    if w.is_ascii() && w.bytes().any(|b| b.is_ascii_uppercase()) {
         Cow::Owned(w.to_ascii_lowercase())
     } else {
         Cow::Borrowed(w)

@@ -10,21 +10,30 @@ use crate::error::{Error, Result};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// Every cluster of the index in the `cluster` schema, sorted by first
-/// publication time then id.
-pub fn export(index: &Index, out: &mut dyn std::io::Write, out_name: &Path) -> Result<u64> {
-    let mut by_story: BTreeMap<String, Vec<Record>> = BTreeMap::new();
+/// Every article of the index, in the order added, with only what the
+/// exports show (the story vectors and quote hashes are dropped as read).
+fn shown_records(index: &Index) -> Result<Vec<Record>> {
+    let mut records = Vec::new();
     index.scan(
         |_| true,
         false,
         |mut r| {
-            // Only what the output shows.
             r.vector = Vec::new();
             r.quote_grams = Vec::new();
-            by_story.entry(index.state.story(&r.story)).or_default().push(r);
+            records.push(r);
             Ok(())
         },
     )?;
+    Ok(records)
+}
+
+/// Every cluster of the index in the `cluster` schema, sorted by first
+/// publication time then id.
+pub fn export(index: &Index, out: &mut dyn std::io::Write, out_name: &Path) -> Result<u64> {
+    let mut by_story: BTreeMap<String, Vec<Record>> = BTreeMap::new();
+    for r in shown_records(index)? {
+        by_story.entry(index.state.story(&r.story)).or_default().push(r);
+    }
     let mut clusters: Vec<(Option<i64>, &String, &Vec<Record>)> =
         by_story.iter().map(|(id, rs)| (rs.iter().filter_map(|r| r.time).min(), id, rs)).collect();
     clusters.sort_by(|a, b| (a.0.is_none(), a.0, a.1).cmp(&(b.0.is_none(), b.0, b.1)));
@@ -48,17 +57,7 @@ pub fn export(index: &Index, out: &mut dyn std::io::Write, out_name: &Path) -> R
 /// published, then the smallest id, as `dedup --keep earliest`), in the
 /// order the articles were added.
 pub fn duplicates(index: &Index, out: &mut dyn std::io::Write, out_name: &Path) -> Result<u64> {
-    let mut members: Vec<Record> = Vec::new();
-    index.scan(
-        |_| true,
-        false,
-        |mut r| {
-            r.vector = Vec::new();
-            r.quote_grams = Vec::new();
-            members.push(r);
-            Ok(())
-        },
-    )?;
+    let members = shown_records(index)?;
     let all: Vec<&Record> = members.iter().collect();
     let duplicates = duplicate_of(&all, |g| index.state.group(g));
     let mut n = 0;
