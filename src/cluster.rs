@@ -10,7 +10,10 @@
 //!    vector; stories are built by single-pass centroid linkage in time
 //!    order ([`crate::story`]).
 //! 4. For each story of two or more articles, the texts are read again and
-//!    every version's divergence is measured ([`crate::diverge`]).
+//!    every version's divergence is measured ([`crate::diverge`]). When the
+//!    input can be read at offsets, a story is measured as soon as it is
+//!    closed (no later article can join it), on the threads that the
+//!    sequential story building leaves idle.
 //!
 //! Stories come out sorted by first publication time, then id; every input
 //! article is in exactly one story.
@@ -27,7 +30,7 @@ use crate::job::SignOptions;
 use crate::progress::Progress;
 use crate::scheme::Scheme;
 use crate::sign::{Signatures, read_and_sign_with};
-use crate::story::{Idf, Item, Story, StoryOptions, cluster};
+use crate::story::{Idf, Item, Story, StoryOptions, cluster_closing};
 use crate::timing::Timings;
 use rayon::prelude::*;
 
@@ -164,53 +167,191 @@ pub fn run_cluster_with(
     }
     let idf = timings.time("term weights", || Idf::new(background, &features));
     let mut features = features;
-    let stories = timings.time("stories", || {
-        // The items take what they need; the per-article term counts are
-        // released (see [`ClusterRun::features`]).
-        let items: Vec<Item> = features
-            .par_iter_mut()
-            .enumerate()
-            .map(|(i, f)| {
-                let vector = idf.vector(f, job.story.article_terms);
-                f.terms = Vec::new();
-                Item {
-                    doc: DocIdx(i as u32),
-                    id: corpus.docs[i].id.clone(),
-                    vector,
-                    quote_grams: std::mem::take(&mut f.quote_grams),
-                    time: f.time,
-                    day_only: f.day_only,
-                    event_day: f.event_day,
-                    group: group_of[i],
-                }
+    let start = std::time::Instant::now();
+    // The items take what they need; the per-article term counts are
+    // released (see [`ClusterRun::features`]).
+    let items: Vec<Item> = features
+        .par_iter_mut()
+        .enumerate()
+        .map(|(i, f)| {
+            let vector = idf.vector(f, job.story.article_terms);
+            f.terms = Vec::new();
+            Item {
+                doc: DocIdx(i as u32),
+                id: corpus.docs[i].id.clone(),
+                vector,
+                quote_grams: std::mem::take(&mut f.quote_grams),
+                time: f.time,
+                day_only: f.day_only,
+                event_day: f.event_day,
+                group: group_of[i],
+            }
+        })
+        .collect();
+    let time_of = |d: &DocIdx| features[d.get()].time;
+    let member_order = |a: &DocIdx, b: &DocIdx| {
+        (time_of(a).is_none(), time_of(a), &corpus.doc(*a).id).cmp(&(
+            time_of(b).is_none(),
+            time_of(b),
+            &corpus.doc(*b).id,
+        ))
+    };
+    // Stories are measured as they close, on the threads the (sequential)
+    // story building leaves idle, when the input can be read at offsets.
+    let overlap = !job.no_divergence && corpus.reads_at_offsets(inputs)?;
+    let keep_all_texts = job.keep_texts.is_none();
+    let early: std::sync::Mutex<Vec<MeasuredBatch>> = std::sync::Mutex::new(Vec::new());
+    let mut stories_done = std::time::Duration::ZERO;
+    let mut stories = rayon::scope(|scope| {
+        let early = &early;
+        let corpus = &corpus;
+        let idf = &idf;
+        let spawn = |batch: Vec<(usize, Vec<DocIdx>)>| {
+            scope.spawn(move |_| {
+                let first = batch[0].0;
+                let measured = measure_batch(inputs, corpus, batch, idf, keep_all_texts, progress);
+                early.lock().unwrap_or_else(|e| e.into_inner()).push((first, measured));
             })
-            .collect();
-        let mut stories = cluster(items, &job.story);
-        let time_of = |d: &DocIdx| features[d.get()].time;
-        for s in &mut stories {
-            s.members.sort_by(|a, b| {
-                (time_of(a).is_none(), time_of(a), &corpus.doc(*a).id).cmp(&(
-                    time_of(b).is_none(),
-                    time_of(b),
-                    &corpus.doc(*b).id,
-                ))
-            });
-        }
-        stories.sort_by(|a, b| {
-            (a.first_time.is_none(), a.first_time, &a.id).cmp(&(b.first_time.is_none(), b.first_time, &b.id))
+        };
+        let (mut pending, mut pending_members) = (Vec::new(), 0usize);
+        let stories = cluster_closing(items, &job.story, |s, story| {
+            if !overlap || story.members.len() < 2 {
+                return;
+            }
+            let mut members = story.members.clone();
+            members.sort_by(member_order);
+            pending_members += members.len();
+            pending.push((s, members));
+            if pending_members >= OVERLAP_BATCH {
+                spawn(std::mem::take(&mut pending));
+                pending_members = 0;
+            }
         });
+        if !pending.is_empty() {
+            spawn(pending);
+        }
+        stories_done = start.elapsed();
         stories
     });
+    timings.record("stories", stories_done);
+    for s in &mut stories {
+        s.members.sort_by(member_order);
+    }
+    // Stories in output order: by first publication time, then id.
+    let mut order: Vec<usize> = (0..stories.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&stories[a], &stories[b]);
+        (a.first_time.is_none(), a.first_time, &a.id).cmp(&(b.first_time.is_none(), b.first_time, &b.id))
+    });
+    let mut slots: Vec<Option<Story>> = stories.into_iter().map(Some).collect();
+    let stories: Vec<Story> = order.iter().map(|&s| slots[s].take().expect("each story once")).collect();
     let (texts, divergence) = if job.no_divergence {
         (vec![None; stories.len()], vec![Vec::new(); stories.len()])
+    } else if overlap {
+        let batches = early.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut position = vec![0; order.len()];
+        for (p, &s) in order.iter().enumerate() {
+            position[s] = p;
+        }
+        let finals: Vec<&[DocIdx]> = stories.iter().map(|s| s.members.as_slice()).collect();
+        let measured = collect_measured(batches, &position, &finals, |late| {
+            measure_batch(inputs, &corpus, late, &idf, keep_all_texts, progress)
+        })?;
+        let (mut texts, divergence): Measured = measured.into_iter().map(|(d, t)| (t, d)).unzip();
+        if let Some(k) = job.keep_texts {
+            // The kept stories are known only now: their texts are read again.
+            let keep = kept_stories(&corpus, &stories, k);
+            let kept: Vec<usize> = (0..stories.len()).filter(|&s| keep[s]).collect();
+            let members: Vec<&[DocIdx]> = kept.iter().map(|&s| stories[s].members.as_slice()).collect();
+            for (s, t) in kept.iter().zip(story_texts(inputs, &corpus, &members, progress)?) {
+                texts[*s] = Some(t);
+            }
+        }
+        (texts, divergence)
     } else {
-        timings.time("divergence", || measure_stories(inputs, &corpus, &stories, &idf, job, progress))?
+        measure_stories(inputs, &corpus, &stories, &idf, job, progress)?
     };
+    // Measuring began during story building; what it added is counted here.
+    timings.record("divergence", start.elapsed().saturating_sub(stories_done));
     Ok(ClusterRun { corpus, signatures, groups, features, stories, divergence, texts, duplicate_of, timings })
 }
 
 /// Kept texts and divergences, indexed by story.
 type Measured = (Vec<Option<StoryText>>, Vec<Vec<Divergence>>);
+
+/// Story members measured at once while the stories are still being built:
+/// enough to keep a thread busy, few enough that the last stories to close
+/// are shared between threads.
+const OVERLAP_BATCH: usize = 512;
+
+/// A batch measured during story building: its first story's index, and per
+/// story its index, the members measured, their divergences and (if kept)
+/// the text.
+type MeasuredBatch = (usize, Result<Vec<MeasuredStory>>);
+
+/// One story measured: index, members in order, divergences, text if kept.
+type MeasuredStory = (usize, Vec<DocIdx>, Vec<Divergence>, Option<StoryText>);
+
+/// Places the batches measured during story building at the stories' final
+/// positions (`position` maps a story's index during building to its place in
+/// `finals`, the stories' final members). A result counts only if it was
+/// measured on the story's final members; the stories of two or more left
+/// without one (an undated article joined them after they closed) are
+/// measured now by `measure`. The first failure in story
+/// order is returned, whatever the order in which the batches ended.
+fn collect_measured(
+    mut batches: Vec<MeasuredBatch>,
+    position: &[usize],
+    finals: &[&[DocIdx]],
+    measure: impl FnOnce(Vec<(usize, Vec<DocIdx>)>) -> Result<Vec<MeasuredStory>>,
+) -> Result<Vec<(Vec<Divergence>, Option<StoryText>)>> {
+    batches.sort_by_key(|b| b.0);
+    let mut out: Vec<Option<(Vec<Divergence>, Option<StoryText>)>> = vec![None; finals.len()];
+    for (_, measured) in batches {
+        for (s, members, d, t) in measured? {
+            let p = position[s];
+            if members == finals[p] {
+                out[p] = Some((d, t));
+            }
+        }
+    }
+    let late: Vec<(usize, Vec<DocIdx>)> = (0..finals.len())
+        .filter(|&p| finals[p].len() > 1 && out[p].is_none())
+        .map(|p| (p, finals[p].to_vec()))
+        .collect();
+    if !late.is_empty() {
+        for (p, _, d, t) in measure(late)? {
+            out[p] = Some((d, t));
+        }
+    }
+    Ok(out.into_iter().map(|m| m.unwrap_or_default()).collect())
+}
+
+/// Reads the stories `batch` (index, members in order) again and measures
+/// every member's divergence.
+fn measure_batch(
+    inputs: &Inputs,
+    corpus: &Corpus,
+    batch: Vec<(usize, Vec<DocIdx>)>,
+    idf: &Idf<'_>,
+    keep_texts: bool,
+    progress: &dyn Progress,
+) -> Result<Vec<MeasuredStory>> {
+    let members: Vec<&[DocIdx]> = batch.iter().map(|b| b.1.as_slice()).collect();
+    let read = story_texts(inputs, corpus, &members, progress)?;
+    let measured: Vec<Vec<Divergence>> = read.par_iter().map(|t| diverge(t, idf)).collect();
+    Ok(batch.into_iter().zip(read).zip(measured).map(|((b, t), d)| (b.0, b.1, d, keep_texts.then_some(t))).collect())
+}
+
+/// Which stories' texts [`KeepTexts`] keeps.
+fn kept_stories(corpus: &Corpus, stories: &[Story], k: KeepTexts) -> Vec<bool> {
+    let mut keep = vec![false; stories.len()];
+    let eligible = |s: &usize| stories[*s].members.len() >= k.min_size.max(2);
+    for s in rank_by_outlets(corpus, stories).into_iter().filter(eligible).take(k.stories) {
+        keep[s] = true;
+    }
+    keep
+}
 
 /// Reads the multi-article stories again and measures the divergence of
 /// every member; returns the texts kept (see [`ClusterJob::keep_texts`]) and
@@ -224,13 +365,10 @@ fn measure_stories(
     progress: &dyn Progress,
 ) -> Result<Measured> {
     let keep_texts = job.keep_texts;
-    let mut keep = vec![keep_texts.is_none(); stories.len()];
-    if let Some(k) = keep_texts {
-        let eligible = |s: &usize| stories[*s].members.len() >= k.min_size.max(2);
-        for s in rank_by_outlets(corpus, stories).into_iter().filter(eligible).take(k.stories) {
-            keep[s] = true;
-        }
-    }
+    let keep = match keep_texts {
+        Some(k) => kept_stories(corpus, stories, k),
+        None => vec![true; stories.len()],
+    };
     let multi: Vec<usize> = (0..stories.len()).filter(|&s| stories[s].members.len() > 1).collect();
     let batch =
         if keep_texts.is_some() && corpus.reads_at_offsets(inputs)? { job.divergence_batch.max(1) } else { usize::MAX };
@@ -243,7 +381,7 @@ fn measure_stories(
             members += stories[multi[end]].members.len();
             end += 1;
         }
-        let chunk: Vec<&Story> = multi[start..end].iter().map(|&s| &stories[s]).collect();
+        let chunk: Vec<&[DocIdx]> = multi[start..end].iter().map(|&s| stories[s].members.as_slice()).collect();
         let read = story_texts(inputs, corpus, &chunk, progress)?;
         let measured: Vec<Vec<Divergence>> = read.par_iter().map(|t| diverge(t, idf)).collect();
         for ((&s, t), d) in multi[start..end].iter().zip(read).zip(measured) {
@@ -379,3 +517,48 @@ impl ClusterRun {
 /// Stories serialized at once by [`ClusterRun::write_jsonl`]: enough to keep
 /// every thread busy, few enough that the lines held stay small.
 pub const WRITE_BLOCK: usize = 4096;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn docs(d: &[u32]) -> Vec<DocIdx> {
+        d.iter().map(|&d| DocIdx(d)).collect()
+    }
+
+    /// A divergence that says which batch measured it.
+    fn marked(score: f64) -> Vec<Divergence> {
+        vec![Divergence { score, ..Divergence::default() }]
+    }
+
+    #[test]
+    fn early_results_count_only_for_final_members() {
+        // Stories 0..3 during building sit at positions 2, 0, 1 at the end.
+        let position = [2, 0, 1];
+        let (a, b, c) = (docs(&[1, 2]), docs(&[3]), docs(&[4, 5, 6]));
+        let finals: Vec<&[DocIdx]> = vec![&b, &c, &a];
+        let batches: Vec<MeasuredBatch> = vec![
+            // Story 2 measured with two members; an undated article joined it.
+            (2, Ok(vec![(2, docs(&[4, 5]), marked(0.2), None)])),
+            (0, Ok(vec![(0, a.clone(), marked(0.1), None)])),
+        ];
+        let mut late_asked = Vec::new();
+        let out = collect_measured(batches, &position, &finals, |late| {
+            late_asked = late.clone();
+            Ok(late.into_iter().map(|(p, m)| (p, m, marked(0.9), None)).collect())
+        })
+        .unwrap();
+        assert_eq!(late_asked, [(1, c.clone())], "the stale story is measured again, the single one never");
+        let scores: Vec<Option<f64>> = out.iter().map(|(d, _)| d.first().map(|d| d.score)).collect();
+        assert_eq!(scores, [None, Some(0.9), Some(0.1)]);
+    }
+
+    #[test]
+    fn the_first_failure_in_story_order_is_reported() {
+        let fail = |what: &str| Err(crate::error::Error::Config(what.into()));
+        let batches: Vec<MeasuredBatch> = vec![(5, fail("later")), (1, fail("earlier"))];
+        let a = docs(&[1, 2]);
+        let err = collect_measured(batches, &[0], &[&a], |_| unreachable!()).unwrap_err();
+        assert!(err.to_string().contains("earlier"), "{err}");
+    }
+}

@@ -18,7 +18,6 @@ use crate::ids::{ArticleId, DocIdx};
 use crate::input::{Article, Inputs};
 use crate::normalize::{TokenBuilder, canonical_with_offsets, for_each_token_span};
 use crate::progress::Progress;
-use crate::story::Story;
 use serde::Serialize;
 use std::ops::Range;
 
@@ -316,21 +315,21 @@ pub fn prepare(doc: DocIdx, article: &Article<'_>, kept: Vec<Range<usize>>, agen
     }
 }
 
-/// The prepared texts of `stories` (each of two or more members), reading
-/// those articles again.
+/// The prepared texts of stories given by their members (each story of two
+/// or more, in the order to measure them), reading those articles again.
 pub fn story_texts(
     inputs: &Inputs,
     corpus: &Corpus,
-    stories: &[&Story],
+    stories: &[&[DocIdx]],
     progress: &dyn Progress,
 ) -> Result<Vec<StoryText>> {
-    let mut wanted: Vec<DocIdx> = stories.iter().flat_map(|s| s.members.iter().copied()).collect();
+    let mut wanted: Vec<DocIdx> = stories.iter().flat_map(|s| s.iter().copied()).collect();
     wanted.sort_unstable();
     let prepared = member_texts(inputs, corpus, &wanted, progress)?;
     let mut by_doc: ahash::AHashMap<DocIdx, MemberText> = wanted.into_iter().zip(prepared).collect();
     Ok(stories
         .iter()
-        .map(|s| StoryText { members: s.members.iter().map(|d| by_doc.remove(d).expect("prepared")).collect() })
+        .map(|s| StoryText { members: s.iter().map(|d| by_doc.remove(d).expect("prepared")).collect() })
         .collect())
 }
 

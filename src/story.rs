@@ -629,11 +629,60 @@ impl StoryIndex {
 }
 
 /// Clusters `items` (in any order) into stories.
-pub fn cluster(mut items: Vec<Item>, options: &StoryOptions) -> Vec<Story> {
+pub fn cluster(items: Vec<Item>, options: &StoryOptions) -> Vec<Story> {
+    cluster_closing(items, options, |_, _| {})
+}
+
+/// Items placed between two looks for closed stories in [`cluster_closing`].
+const CLOSING_SWEEP: usize = 256;
+
+/// As [`cluster`], also calling `closed(s, story)` for every story as soon as
+/// no later dated article can join it, so that work on finished stories can
+/// start while the others are still being built; `s` is the story's index in
+/// the returned list. Dated items come first and in time order, so a story
+/// is closed once the time of the item just placed is past its window or its
+/// span ([`Story::could_take`] turns false and stays false for every later
+/// time). Stories still open at the end are reported then, in index order.
+/// Undated items, placed last, may join any story: a story one of them
+/// joins after it was reported is reported again at the end, so a story's
+/// last report is its final state.
+pub fn cluster_closing(
+    mut items: Vec<Item>,
+    options: &StoryOptions,
+    mut closed: impl FnMut(usize, &Story),
+) -> Vec<Story> {
     items.sort_by(|a, b| (a.time.is_none(), a.time, &a.id).cmp(&(b.time.is_none(), b.time, &b.id)));
     let mut index = StoryIndex::new(options.clone());
-    for item in &items {
-        index.add(item);
+    let mut open: Vec<u32> = Vec::new();
+    let mut reported: Vec<bool> = Vec::new();
+    let mut changed: Vec<usize> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let known = index.stories.len() as u32;
+        let s = index.add(item);
+        open.extend(known..index.stories.len() as u32);
+        reported.resize(index.stories.len(), false);
+        if item.time.is_none() && reported[s] {
+            changed.push(s);
+        }
+        if item.time.is_some() && i % CLOSING_SWEEP == CLOSING_SWEEP - 1 {
+            open.retain(|&s| {
+                let story = &index.stories[s as usize];
+                let still_open = story.admits(item.time, options);
+                if !still_open {
+                    closed(s as usize, story);
+                    reported[s as usize] = true;
+                }
+                still_open
+            });
+        }
+    }
+    for s in open {
+        closed(s as usize, &index.stories[s as usize]);
+    }
+    changed.sort_unstable();
+    changed.dedup();
+    for s in changed {
+        closed(s, &index.stories[s]);
     }
     index.stories
 }
@@ -713,6 +762,34 @@ mod tests {
         let groups: Vec<Vec<u32>> = stories.iter().map(|s| s.members.iter().map(|d| d.0).collect()).collect();
         assert_eq!(groups, [vec![0, 1], vec![2], vec![3]]);
         assert_eq!(stories[0].id, story_id(&ArticleId::string("a0")));
+    }
+
+    #[test]
+    fn stories_are_reported_when_closed_and_again_if_an_undated_article_joins() {
+        // Ten stories a day for 40 days, each on its own terms; an undated
+        // article with the first story's words comes last and joins it.
+        let n = 400;
+        let mut items: Vec<Item> =
+            (0..n).map(|d| item(d, &[(1_000 + u64::from(d), 1.0)], 100 + i64::from(d / 10))).collect();
+        let mut undated = item(n, &[(1_000, 1.0)], 0);
+        undated.time = None;
+        items.push(undated);
+        let mut reports: Vec<(usize, usize)> = Vec::new();
+        let stories =
+            cluster_closing(items.clone(), &StoryOptions::default(), |s, story| reports.push((s, story.members.len())));
+        assert_eq!(stories.len(), n as usize);
+        // Story 0 closed long before the end (with its one article), and is
+        // reported again once the undated article has joined it.
+        let of_first: Vec<usize> = reports.iter().filter(|r| r.0 == 0).map(|r| r.1).collect();
+        assert_eq!(of_first, [1, 2]);
+        assert!(reports.iter().position(|r| r.0 == 0) < reports.iter().position(|r| r.0 == n as usize - 1));
+        // Every story is reported, and its last report is its final state.
+        for (s, story) in stories.iter().enumerate() {
+            let last = reports.iter().rev().find(|r| r.0 == s).expect("reported");
+            assert_eq!(last.1, story.members.len());
+        }
+        // The callback does not change the clustering.
+        assert_eq!(stories, cluster(items, &StoryOptions::default()));
     }
 
     #[test]
