@@ -395,7 +395,9 @@ fn measure_stories(
     Ok((texts, divergence))
 }
 
-/// What a member of a cluster line shows (DESIGN section 8).
+/// What a member of a cluster line shows (DESIGN section 8). Serializes as
+/// the member object: `id`, `source`, `published`, `duplicate_of`,
+/// `divergence`, and `date_from_text` when the day came from the text.
 #[derive(Debug, Clone)]
 pub struct MemberFields<'a> {
     /// Its id, as in the input.
@@ -407,31 +409,71 @@ pub struct MemberFields<'a> {
     /// The kept article of its near-duplicate group, when it is not that.
     pub duplicate_of: Option<&'a crate::ids::ArticleId>,
     /// Its divergence (null when not measured).
-    pub divergence: serde_json::Value,
+    pub divergence: Option<&'a Divergence>,
     /// Reference day (shown as `date_from_text` when `published` is missing).
     pub day: Option<i64>,
 }
 
-/// A member object: `id`, `source`, `published`, `duplicate_of`,
-/// `divergence`, and `date_from_text` when the day came from the text.
-pub fn member_json(m: &MemberFields<'_>) -> serde_json::Value {
-    let mut o = serde_json::Map::new();
-    o.insert("id".into(), m.id.to_json());
-    o.insert("source".into(), m.source.into());
-    o.insert("published".into(), m.published.map(|p| p.to_string()).into());
-    o.insert("duplicate_of".into(), m.duplicate_of.map(|k| k.to_json()).into());
-    o.insert("divergence".into(), m.divergence.clone());
-    if m.published.is_none()
-        && let Some(day) = m.day
-    {
-        let date = crate::date::Published { unix: day * 86_400, date_only: true };
-        o.insert("date_from_text".into(), date.to_string().into());
+impl serde::Serialize for MemberFields<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let from_text = match (self.published, self.day) {
+            (None, Some(day)) => Some(crate::date::Published { unix: day * 86_400, date_only: true }),
+            _ => None,
+        };
+        let mut m = s.serialize_map(Some(5 + usize::from(from_text.is_some())))?;
+        m.serialize_entry("id", self.id)?;
+        m.serialize_entry("source", &self.source)?;
+        m.serialize_entry("published", &self.published)?;
+        m.serialize_entry("duplicate_of", &self.duplicate_of)?;
+        m.serialize_entry("divergence", &self.divergence)?;
+        if let Some(date) = from_text {
+            m.serialize_entry("date_from_text", &date)?;
+        }
+        m.end()
     }
-    serde_json::Value::Object(o)
 }
 
-/// A cluster line: `cluster`, `members`, `size`, `outlets`,
-/// `first_published`, `last_published` (RFC 3339, UTC).
+/// A member object as JSON (see [`MemberFields`]).
+pub fn member_json(m: &MemberFields<'_>) -> serde_json::Value {
+    serde_json::to_value(m).expect("serializable")
+}
+
+/// A cluster line (DESIGN section 8). Serializes as `cluster`, `members`,
+/// `size`, `outlets`, `first_published`, `last_published` (RFC 3339, UTC).
+#[derive(Debug, Clone)]
+pub struct ClusterLine<'a, M> {
+    /// The story id.
+    pub id: &'a str,
+    /// The member objects.
+    pub members: &'a [M],
+    /// Its outlets, sorted, distinct.
+    pub outlets: &'a [&'a str],
+    /// Earliest member time (Unix seconds).
+    pub first: Option<i64>,
+    /// Latest member time.
+    pub last: Option<i64>,
+}
+
+impl<M: serde::Serialize> serde::Serialize for ClusterLine<'_, M> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let time = |t: Option<i64>| {
+            t.and_then(|t| jiff::Timestamp::from_second(t).ok())
+                .map(|t| crate::date::Published { unix: t.as_second(), date_only: false })
+        };
+        let mut m = s.serialize_map(Some(6))?;
+        m.serialize_entry("cluster", self.id)?;
+        m.serialize_entry("members", self.members)?;
+        m.serialize_entry("size", &self.members.len())?;
+        m.serialize_entry("outlets", self.outlets)?;
+        m.serialize_entry("first_published", &time(self.first))?;
+        m.serialize_entry("last_published", &time(self.last))?;
+        m.end()
+    }
+}
+
+/// A cluster line as JSON (see [`ClusterLine`]).
 pub fn cluster_line(
     id: &str,
     members: Vec<serde_json::Value>,
@@ -439,18 +481,7 @@ pub fn cluster_line(
     first: Option<i64>,
     last: Option<i64>,
 ) -> serde_json::Value {
-    let time = |t: Option<i64>| {
-        t.and_then(|t| jiff::Timestamp::from_second(t).ok()).map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
-    };
-    let size = members.len();
-    serde_json::json!({
-        "cluster": id,
-        "members": members,
-        "size": size,
-        "outlets": outlets,
-        "first_published": time(first),
-        "last_published": time(last),
-    })
+    serde_json::to_value(ClusterLine { id, members: &members, outlets, first, last }).expect("serializable")
 }
 
 impl ClusterRun {
@@ -459,31 +490,45 @@ impl ClusterRun {
         story_outlets(&self.corpus, story)
     }
 
-    /// The JSON object of story `s` (DESIGN section 8): `cluster`, `members`
+    /// Story `s` as a cluster line (DESIGN section 8): `cluster`, `members`
     /// (each with `id`, `source`, `published`, `duplicate_of`, `divergence`),
-    /// then `size`, `outlets`, `first_published`, `last_published`.
-    pub fn story_json(&self, s: usize) -> serde_json::Value {
+    /// then `size`, `outlets`, `first_published`, `last_published`; appended
+    /// to `out`, without a line break.
+    pub fn write_story(&self, s: usize, out: &mut Vec<u8>) {
         let story = &self.stories[s];
         let divergence = &self.divergence[s];
-        let members: Vec<serde_json::Value> = story
+        let members: Vec<MemberFields<'_>> = story
             .members
             .iter()
             .enumerate()
             .map(|(k, &d)| {
                 let meta = self.corpus.doc(d);
-                member_json(&MemberFields {
+                MemberFields {
                     id: &meta.id,
                     source: self.corpus.source_of(d),
                     published: meta.published,
                     duplicate_of: self.duplicate_of[d.get()].map(|k| &self.corpus.doc(k).id),
-                    divergence: divergence
-                        .get(k)
-                        .map_or(serde_json::Value::Null, |v| serde_json::to_value(v).expect("serializable")),
+                    divergence: divergence.get(k),
                     day: self.features[d.get()].day,
-                })
+                }
             })
             .collect();
-        cluster_line(&story.id, members, &self.outlets(story), story.first_time, story.last_time)
+        let outlets = self.outlets(story);
+        let line = ClusterLine {
+            id: &story.id,
+            members: &members,
+            outlets: &outlets,
+            first: story.first_time,
+            last: story.last_time,
+        };
+        serde_json::to_writer(out, &line).expect("serializable");
+    }
+
+    /// Story `s` as a JSON object (see [`ClusterRun::write_story`]).
+    pub fn story_json(&self, s: usize) -> serde_json::Value {
+        let mut line = Vec::new();
+        self.write_story(s, &mut line);
+        serde_json::from_slice(&line).expect("valid JSON")
     }
 
     /// Writes one story per line, those with at least `min_size` members.
@@ -501,7 +546,8 @@ impl ClusterRun {
             let lines: Vec<Vec<u8>> = block
                 .par_iter()
                 .map(|&s| {
-                    let mut line = serde_json::to_vec(&self.story_json(s)).expect("serializable");
+                    let mut line = Vec::with_capacity(1024);
+                    self.write_story(s, &mut line);
                     line.push(b'\n');
                     line
                 })

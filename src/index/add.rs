@@ -785,7 +785,7 @@ pub fn cluster_json(
                 source: r.source.as_deref(),
                 published: r.published,
                 duplicate_of: duplicates.get(&r.ordinal).copied(),
-                divergence: serde_json::Value::Null,
+                divergence: None,
                 day: r.day,
             });
             if fresh(r) {
