@@ -153,6 +153,8 @@ fn round4(x: f64) -> f64 {
 }
 
 /// What is computed once per member and reused against every other one.
+/// Per-stem tables are vectors sorted by stem key, so sums run in key order
+/// (the same bits on every run) and lookups are merges or binary searches.
 struct Prepared {
     /// Seed hashes of the title's and the text's words.
     seeds: [Vec<u64>; 2],
@@ -162,14 +164,15 @@ struct Prepared {
     field_start: [usize; 2],
     /// Per sentence: its distinct content stems, sorted.
     content: Vec<Vec<u64>>,
-    /// Content stem → sentences holding it.
-    postings: AHashMap<u64, Vec<u32>>,
+    /// Sentences holding each content stem, stem by stem (see `runs`).
+    postings: Vec<u32>,
+    /// Content stem → its run of `postings`.
+    runs: AHashMap<u64, (u32, u32)>,
     /// Stem 3-grams (quotes carried).
     grams: AHashSet<u64>,
-    /// Stem counts.
-    tf: AHashMap<u64, u32>,
-    /// IDF-weighted stem counts, and their norm.
-    weights: AHashMap<u64, f64>,
+    /// (stem, count, IDF-weighted count), sorted by stem.
+    tf: Vec<(u64, u32, f64)>,
+    /// Norm of the weighted counts.
     norm: f64,
 }
 
@@ -186,42 +189,92 @@ impl Prepared {
             seed_hashes(&keys, o.seed)
         });
         let index = [SeedIndex::new(&seeds[0]), SeedIndex::new(&seeds[1])];
+        let mut keys: Vec<u64> = m.tokens.iter().map(|t| t.key).collect();
+        keys.sort_unstable();
+        let mut tf: Vec<(u64, u32, f64)> = Vec::new();
+        for k in keys {
+            match tf.last_mut() {
+                Some(last) if last.0 == k => last.1 += 1,
+                _ => tf.push((k, 1, 0.0)),
+            }
+        }
+        // One IDF lookup per distinct stem: it weighs the stem and says
+        // whether it is a content word.
+        let mut is_content: AHashMap<u64, bool> = AHashMap::with_capacity(tf.len());
+        for t in &mut tf {
+            let w = idf.idf(t.0);
+            t.2 = (1.0 + f64::from(t.1).ln()) * w;
+            is_content.insert(t.0, w >= CONTENT_IDF);
+        }
+        let norm = tf.iter().map(|t| t.2 * t.2).sum::<f64>().sqrt();
         let content: Vec<Vec<u64>> = m
             .sentences
             .iter()
             .map(|sen| {
                 let mut v: Vec<u64> =
-                    m.tokens[sen.tokens.clone()].iter().map(|t| t.key).filter(|&k| idf.idf(k) >= CONTENT_IDF).collect();
+                    m.tokens[sen.tokens.clone()].iter().map(|t| t.key).filter(|k| is_content[k]).collect();
                 v.sort_unstable();
                 v.dedup();
                 v
             })
             .collect();
-        let mut postings: AHashMap<u64, Vec<u32>> = AHashMap::new();
-        for (s, keys) in content.iter().enumerate() {
-            for k in keys {
-                postings.entry(*k).or_default().push(s as u32);
-            }
+        let mut pairs: Vec<(u64, u32)> =
+            content.iter().enumerate().flat_map(|(s, keys)| keys.iter().map(move |&k| (k, s as u32))).collect();
+        pairs.sort_unstable();
+        let mut runs: AHashMap<u64, (u32, u32)> = AHashMap::with_capacity(pairs.len());
+        for (i, &(k, _)) in pairs.iter().enumerate() {
+            runs.entry(k).or_insert((i as u32, i as u32)).1 += 1;
         }
-        let mut tf: AHashMap<u64, u32> = AHashMap::new();
-        for t in &m.tokens {
-            *tf.entry(t.key).or_default() += 1;
-        }
-        let weights: AHashMap<u64, f64> =
-            tf.iter().map(|(&k, &c)| (k, (1.0 + f64::from(c).ln()) * idf.idf(k))).collect();
-        let norm = weights.values().map(|w| w * w).sum::<f64>().sqrt();
         Self {
             seeds,
             index,
             field_start: [fields[0].start, fields[1].start],
             content,
-            postings,
+            postings: pairs.into_iter().map(|p| p.1).collect(),
+            runs,
             grams: m.tokens.windows(3).map(gram).collect(),
             tf,
-            weights,
             norm,
         }
     }
+
+    /// The sentences holding content stem `k`, in order.
+    fn sentences_with(&self, k: u64) -> &[u32] {
+        self.runs.get(&k).map_or(&[], |&(from, to)| &self.postings[from as usize..to as usize])
+    }
+}
+
+/// The whole story's stems: (stem, count, weighted count), sorted by stem,
+/// each sum taken in member order.
+fn story_totals<'p>(members: impl Iterator<Item = &'p [(u64, u32, f64)]>) -> Vec<(u64, u32, f64)> {
+    let mut all: Vec<(u64, u32, f64)> = members.flat_map(|tf| tf.iter().copied()).collect();
+    // Stable: a stem's entries stay in member order.
+    all.sort_by_key(|t| t.0);
+    let mut out: Vec<(u64, u32, f64)> = Vec::with_capacity(all.len());
+    for t in all {
+        match out.last_mut() {
+            Some(last) if last.0 == t.0 => {
+                last.1 += t.1;
+                last.2 += t.2;
+            }
+            _ => out.push(t),
+        }
+    }
+    out
+}
+
+/// Sum of `a.w · b.w` over the stems in both (both sorted by stem, `b` a
+/// superset of `a`'s stems), in stem order.
+fn dot_sorted(a: &[(u64, u32, f64)], b: &[(u64, u32, f64)]) -> f64 {
+    let mut j = 0;
+    let mut s = 0.0;
+    for x in a {
+        while b[j].0 < x.0 {
+            j += 1;
+        }
+        s += x.2 * b[j].2;
+    }
+    s
 }
 
 /// Compares every member of a story with the others.
@@ -237,7 +290,7 @@ pub fn diverge(story: &StoryText, idf: &Idf<'_>) -> Vec<Divergence> {
     // passages shared with y.
     let mut found: Vec<Vec<Vec<bool>>> = vec![vec![Vec::new(); n]; n];
     let mut passages: Vec<Vec<Vec<SharedPassage>>> = vec![vec![Vec::new(); n]; n];
-    let mut scratch = Vec::new();
+    let mut scratch = (Vec::new(), Vec::new());
     for x in 0..n {
         for y in x + 1..n {
             let (px, py) = aligned(&members[x], &prepared[x], &members[y], &prepared[y]);
@@ -267,18 +320,9 @@ pub fn diverge(story: &StoryText, idf: &Idf<'_>) -> Vec<Divergence> {
     let agencies: Vec<AHashSet<&str>> =
         members.iter().map(|m| m.attributions.iter().map(|a| a.agency.as_str()).collect()).collect();
     // The whole story's weights and stem counts, once.
-    let mut total_weights: AHashMap<u64, f64> = AHashMap::new();
-    let mut total_tf: AHashMap<u64, u32> = AHashMap::new();
-    for p in &prepared {
-        for (k, w) in &p.weights {
-            *total_weights.entry(*k).or_default() += w;
-        }
-        for (k, c) in &p.tf {
-            *total_tf.entry(*k).or_default() += c;
-        }
-    }
-    let total_sq: f64 = total_weights.values().map(|w| w * w).sum();
-    let priors = Priors::new(&total_tf, idf);
+    let totals = story_totals(prepared.iter().map(|p| p.tf.as_slice()));
+    let total_sq: f64 = totals.iter().map(|t| t.2 * t.2).sum();
+    let priors = Priors::new(&totals, idf);
     (0..n)
         .map(|x| {
             let m = &members[x];
@@ -317,7 +361,7 @@ pub fn diverge(story: &StoryText, idf: &Idf<'_>) -> Vec<Divergence> {
             let omitted = if consensus == 0 { 0.0 } else { missing.len() as f64 / consensus as f64 };
             // Cosine with the sum of the others: total − own, expanded.
             let own = &prepared[x];
-            let dot_total: f64 = own.weights.iter().map(|(k, w)| w * total_weights[k]).sum();
+            let dot_total = dot_sorted(&own.tf, &totals);
             let dot = dot_total - own.norm * own.norm;
             let rest_sq = (total_sq - 2.0 * dot_total + own.norm * own.norm).max(0.0);
             let similarity = if own.norm == 0.0 || rest_sq <= 1e-12 {
@@ -404,7 +448,7 @@ fn found_in(
     pa: &Prepared,
     passages: &[SharedPassage],
     pb: &Prepared,
-    counts: &mut Vec<u32>,
+    (counts, touched): &mut (Vec<u32>, Vec<u32>),
 ) -> Vec<bool> {
     let mut covered = vec![false; a.tokens.len()];
     for p in passages {
@@ -424,9 +468,9 @@ fn found_in(
             if mine.len() < 3 {
                 return false;
             }
-            let mut touched: Vec<u32> = Vec::new();
-            for k in mine {
-                for &t in pb.postings.get(k).map_or(&[][..], Vec::as_slice) {
+            touched.clear();
+            for &k in mine {
+                for &t in pb.sentences_with(k) {
                     if counts[t as usize] == 0 {
                         touched.push(t);
                     }
@@ -437,7 +481,7 @@ fn found_in(
                 let common = counts[t as usize] as usize;
                 common >= 3 && common * 2 >= mine.len().min(pb.content[t as usize].len())
             });
-            for &t in &touched {
+            for &t in touched.iter() {
                 counts[t as usize] = 0;
             }
             hit
@@ -463,19 +507,19 @@ pub const DISTINCTIVE_IDF: f64 = 2.0;
 struct Priors {
     /// Words in the story.
     words: f64,
-    /// Content word → (count in the story, prior).
-    terms: AHashMap<u64, (u32, f64)>,
+    /// (content word, count in the story, prior), sorted by word.
+    terms: Vec<(u64, u32, f64)>,
 }
 
 impl Priors {
-    fn new(total: &AHashMap<u64, u32>, idf: &Idf<'_>) -> Self {
-        let n = f64::from(total.values().sum::<u32>());
-        let terms = total
+    fn new(totals: &[(u64, u32, f64)], idf: &Idf<'_>) -> Self {
+        let n = f64::from(totals.iter().map(|t| t.1).sum::<u32>());
+        let terms = totals
             .iter()
-            .filter(|(k, _)| idf.idf(**k) >= DISTINCTIVE_IDF)
-            .map(|(&k, &count)| {
+            .filter(|t| idf.idf(t.0) >= DISTINCTIVE_IDF)
+            .map(|&(k, count, _)| {
                 let share = (f64::from(count) + PRIOR_BACKGROUND * idf.background_share(k)) / (n + PRIOR_BACKGROUND);
-                (k, (count, PRIOR_WORDS * share))
+                (k, count, PRIOR_WORDS * share)
             })
             .collect();
         Self { words: n, terms }
@@ -483,22 +527,27 @@ impl Priors {
 }
 
 /// Log-odds ratio with an informative Dirichlet prior ([`Priors`], strength
-/// [`PRIOR_WORDS`]), a member's words `mine` against the other members'.
-fn distinctive(m: &MemberText, mine: &AHashMap<u64, u32>, priors: &Priors) -> Vec<Term> {
-    let ni = f64::from(mine.values().sum::<u32>());
+/// [`PRIOR_WORDS`]), a member's words `mine` (sorted by stem) against the
+/// other members'.
+fn distinctive(m: &MemberText, mine: &[(u64, u32, f64)], priors: &Priors) -> Vec<Term> {
+    let ni = f64::from(mine.iter().map(|t| t.1).sum::<u32>());
     let nj = priors.words - ni;
-    let mut terms: Vec<(u64, Term)> = mine
-        .iter()
-        .filter_map(|(&k, &yi)| {
-            let &(count, a) = priors.terms.get(&k)?;
-            let yj = count - yi;
-            let (yi_f, yj_f) = (f64::from(yi), f64::from(yj));
-            let delta =
-                ((yi_f + a) / (ni + PRIOR_WORDS - yi_f - a)).ln() - ((yj_f + a) / (nj + PRIOR_WORDS - yj_f - a)).ln();
-            let z = delta / (1.0 / (yi_f + a) + 1.0 / (yj_f + a)).sqrt();
-            (z >= DISTINCTIVE_Z).then(|| (k, Term { term: String::new(), z: round4(z), count: yi, others: yj }))
-        })
-        .collect();
+    let mut terms: Vec<(u64, Term)> = Vec::new();
+    let mut p = priors.terms.iter().peekable();
+    for &(k, yi, _) in mine {
+        while p.next_if(|t| t.0 < k).is_some() {}
+        let Some(&&(_, count, a)) = p.peek().filter(|t| t.0 == k) else {
+            continue;
+        };
+        let yj = count - yi;
+        let (yi_f, yj_f) = (f64::from(yi), f64::from(yj));
+        let delta =
+            ((yi_f + a) / (ni + PRIOR_WORDS - yi_f - a)).ln() - ((yj_f + a) / (nj + PRIOR_WORDS - yj_f - a)).ln();
+        let z = delta / (1.0 / (yi_f + a) + 1.0 / (yj_f + a)).sqrt();
+        if z >= DISTINCTIVE_Z {
+            terms.push((k, Term { term: String::new(), z: round4(z), count: yi, others: yj }));
+        }
+    }
     // The word as this version writes it most often (ties: the smaller form).
     let mut forms: AHashMap<u64, AHashMap<&str, u32>> = terms.iter().map(|(k, _)| (*k, AHashMap::new())).collect();
     for t in &m.tokens {
@@ -544,4 +593,44 @@ pub fn same_stem(a: &str, b: &str) -> bool {
 /// The default agency list.
 pub fn default_agencies() -> Agencies {
     Agencies::default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A member's (stem, count, weight) table, sorted and distinct.
+    fn table(raw: Vec<(u64, u32, f64)>) -> Vec<(u64, u32, f64)> {
+        let mut v = raw;
+        v.sort_by_key(|t| t.0);
+        v.dedup_by_key(|t| t.0);
+        v
+    }
+
+    proptest! {
+        /// The story's totals are the per-stem sums over members (in member
+        /// order), and a member's dot product with them is the plain sum of
+        /// its products.
+        #[test]
+        fn totals_and_dot_products_are_the_plain_sums(
+            raw in proptest::collection::vec(
+                proptest::collection::vec((0u64..60, 1u32..9, 0.0f64..5.0), 0..40), 1..6),
+        ) {
+            let members: Vec<Vec<(u64, u32, f64)>> = raw.into_iter().map(table).collect();
+            let totals = story_totals(members.iter().map(Vec::as_slice));
+            prop_assert!(totals.windows(2).all(|w| w[0].0 < w[1].0));
+            for &(k, count, weight) in &totals {
+                let mine = members.iter().filter_map(|m| m.iter().find(|t| t.0 == k));
+                let (c, w) = mine.fold((0, 0.0), |(c, w), t| (c + t.1, w + t.2));
+                prop_assert_eq!(count, c);
+                prop_assert_eq!(weight.to_bits(), w.to_bits());
+            }
+            for m in &members {
+                let plain =
+                    m.iter().map(|t| t.2 * totals.iter().find(|u| u.0 == t.0).unwrap().2).fold(0.0, |s, x| s + x);
+                prop_assert_eq!(dot_sorted(m, &totals).to_bits(), plain.to_bits());
+            }
+        }
+    }
 }
