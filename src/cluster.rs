@@ -49,11 +49,12 @@ pub struct ClusterJob {
     pub no_divergence: bool,
     /// Which story texts to keep in [`ClusterRun::texts`]; `None` keeps every
     /// multi-article story's text. Divergence is computed for all stories
-    /// either way; keeping fewer texts lets the stories be read and measured
-    /// in batches, so memory does not grow with the corpus.
+    /// either way; keeping fewer texts lets the texts be dropped once
+    /// measured, so memory does not grow with the corpus.
     pub keep_texts: Option<KeepTexts>,
-    /// With `keep_texts`, about this many story members are read again and
-    /// measured at once (when the input can be read at offsets).
+    /// When the input can be read at offsets, stories are measured as they
+    /// close, about this many members at once: enough to keep a thread busy,
+    /// few enough that the last stories to close are shared between threads.
     pub divergence_batch: usize,
 }
 
@@ -66,7 +67,7 @@ impl Default for ClusterJob {
             story: StoryOptions::default(),
             no_divergence: false,
             keep_texts: None,
-            divergence_batch: 4096,
+            divergence_batch: 512,
         }
     }
 }
@@ -222,7 +223,7 @@ pub fn run_cluster_with(
             members.sort_by(member_order);
             pending_members += members.len();
             pending.push((s, members));
-            if pending_members >= OVERLAP_BATCH {
+            if pending_members >= job.divergence_batch {
                 spawn(std::mem::take(&mut pending));
                 pending_members = 0;
             }
@@ -278,11 +279,6 @@ pub fn run_cluster_with(
 
 /// Kept texts and divergences, indexed by story.
 type Measured = (Vec<Option<StoryText>>, Vec<Vec<Divergence>>);
-
-/// Story members measured at once while the stories are still being built:
-/// enough to keep a thread busy, few enough that the last stories to close
-/// are shared between threads.
-const OVERLAP_BATCH: usize = 512;
 
 /// A batch measured during story building: its first story's index, and per
 /// story its index, the members measured, their divergences and (if kept)
@@ -353,9 +349,10 @@ fn kept_stories(corpus: &Corpus, stories: &[Story], k: KeepTexts) -> Vec<bool> {
     keep
 }
 
-/// Reads the multi-article stories again and measures the divergence of
-/// every member; returns the texts kept (see [`ClusterJob::keep_texts`]) and
-/// the divergences, both indexed by story.
+/// Reads the multi-article stories again, in one pass over the input (which
+/// cannot be read at offsets), and measures the divergence of every member;
+/// returns the texts kept (see [`ClusterJob::keep_texts`]) and the
+/// divergences, both indexed by story.
 fn measure_stories(
     inputs: &Inputs,
     corpus: &Corpus,
@@ -364,33 +361,21 @@ fn measure_stories(
     job: &ClusterJob,
     progress: &dyn Progress,
 ) -> Result<Measured> {
-    let keep_texts = job.keep_texts;
-    let keep = match keep_texts {
+    let keep = match job.keep_texts {
         Some(k) => kept_stories(corpus, stories, k),
         None => vec![true; stories.len()],
     };
     let multi: Vec<usize> = (0..stories.len()).filter(|&s| stories[s].members.len() > 1).collect();
-    let batch =
-        if keep_texts.is_some() && corpus.reads_at_offsets(inputs)? { job.divergence_batch.max(1) } else { usize::MAX };
+    let members: Vec<&[DocIdx]> = multi.iter().map(|&s| stories[s].members.as_slice()).collect();
+    let read = story_texts(inputs, corpus, &members, progress)?;
+    let measured: Vec<Vec<Divergence>> = read.par_iter().map(|t| diverge(t, idf)).collect();
     let mut texts: Vec<Option<StoryText>> = vec![None; stories.len()];
     let mut divergence: Vec<Vec<Divergence>> = vec![Vec::new(); stories.len()];
-    let mut start = 0;
-    while start < multi.len() {
-        let (mut end, mut members) = (start, 0usize);
-        while end < multi.len() && (end == start || members + stories[multi[end]].members.len() <= batch) {
-            members += stories[multi[end]].members.len();
-            end += 1;
+    for ((&s, t), d) in multi.iter().zip(read).zip(measured) {
+        divergence[s] = d;
+        if keep[s] {
+            texts[s] = Some(t);
         }
-        let chunk: Vec<&[DocIdx]> = multi[start..end].iter().map(|&s| stories[s].members.as_slice()).collect();
-        let read = story_texts(inputs, corpus, &chunk, progress)?;
-        let measured: Vec<Vec<Divergence>> = read.par_iter().map(|t| diverge(t, idf)).collect();
-        for ((&s, t), d) in multi[start..end].iter().zip(read).zip(measured) {
-            divergence[s] = d;
-            if keep[s] {
-                texts[s] = Some(t);
-            }
-        }
-        start = end;
     }
     Ok((texts, divergence))
 }
