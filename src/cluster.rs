@@ -203,7 +203,7 @@ pub fn run_cluster_with(
     let keep_all_texts = job.keep_texts.is_none();
     let early: std::sync::Mutex<Vec<MeasuredBatch>> = std::sync::Mutex::new(Vec::new());
     let mut stories_done = std::time::Duration::ZERO;
-    let mut stories = rayon::scope(|scope| {
+    let stories = rayon::scope(|scope| {
         let early = &early;
         let corpus = &corpus;
         let idf = &idf;
@@ -235,25 +235,22 @@ pub fn run_cluster_with(
         stories
     });
     timings.record("stories", stories_done);
-    for s in &mut stories {
-        s.members.sort_by(member_order);
-    }
-    // Stories in output order: by first publication time, then id.
-    let mut order: Vec<usize> = (0..stories.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (a, b) = (&stories[a], &stories[b]);
+    // Stories in output order (by first publication time, then id), each
+    // with its index during building.
+    let mut built: Vec<(usize, Story)> = stories.into_iter().enumerate().collect();
+    built.sort_by(|(_, a), (_, b)| {
         (a.first_time.is_none(), a.first_time, &a.id).cmp(&(b.first_time.is_none(), b.first_time, &b.id))
     });
-    let mut slots: Vec<Option<Story>> = stories.into_iter().map(Some).collect();
-    let stories: Vec<Story> = order.iter().map(|&s| slots[s].take().expect("each story once")).collect();
+    let mut position = vec![0; built.len()];
+    for (p, (s, story)) in built.iter_mut().enumerate() {
+        position[*s] = p;
+        story.members.sort_by(member_order);
+    }
+    let stories: Vec<Story> = built.into_iter().map(|b| b.1).collect();
     let (texts, divergence) = if job.no_divergence {
         (vec![None; stories.len()], vec![Vec::new(); stories.len()])
     } else if overlap {
         let batches = early.into_inner().unwrap_or_else(|e| e.into_inner());
-        let mut position = vec![0; order.len()];
-        for (p, &s) in order.iter().enumerate() {
-            position[s] = p;
-        }
         let finals: Vec<&[DocIdx]> = stories.iter().map(|s| s.members.as_slice()).collect();
         let measured = collect_measured(batches, &position, &finals, |late| {
             measure_batch(inputs, &corpus, late, &idf, keep_all_texts, progress)
@@ -365,16 +362,14 @@ fn measure_stories(
         Some(k) => kept_stories(corpus, stories, k),
         None => vec![true; stories.len()],
     };
-    let multi: Vec<usize> = (0..stories.len()).filter(|&s| stories[s].members.len() > 1).collect();
-    let members: Vec<&[DocIdx]> = multi.iter().map(|&s| stories[s].members.as_slice()).collect();
-    let read = story_texts(inputs, corpus, &members, progress)?;
-    let measured: Vec<Vec<Divergence>> = read.par_iter().map(|t| diverge(t, idf)).collect();
+    let multi: Vec<(usize, Vec<DocIdx>)> =
+        stories.iter().enumerate().filter(|(_, s)| s.members.len() > 1).map(|(i, s)| (i, s.members.clone())).collect();
     let mut texts: Vec<Option<StoryText>> = vec![None; stories.len()];
     let mut divergence: Vec<Vec<Divergence>> = vec![Vec::new(); stories.len()];
-    for ((&s, t), d) in multi.iter().zip(read).zip(measured) {
+    for (s, _, d, t) in measure_batch(inputs, corpus, multi, idf, true, progress)? {
         divergence[s] = d;
         if keep[s] {
-            texts[s] = Some(t);
+            texts[s] = t;
         }
     }
     Ok((texts, divergence))
@@ -443,9 +438,10 @@ pub struct ClusterLine<'a, M> {
 impl<M: serde::Serialize> serde::Serialize for ClusterLine<'_, M> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
+        // An instant out of the representable range is shown as null.
         let time = |t: Option<i64>| {
-            t.and_then(|t| jiff::Timestamp::from_second(t).ok())
-                .map(|t| crate::date::Published { unix: t.as_second(), date_only: false })
+            t.filter(|&t| jiff::Timestamp::from_second(t).is_ok())
+                .map(|unix| crate::date::Published { unix, date_only: false })
         };
         let mut m = s.serialize_map(Some(6))?;
         m.serialize_entry("cluster", self.id)?;
@@ -507,13 +503,6 @@ impl ClusterRun {
             last: story.last_time,
         };
         serde_json::to_writer(out, &line).expect("serializable");
-    }
-
-    /// Story `s` as a JSON object (see [`ClusterRun::write_story`]).
-    pub fn story_json(&self, s: usize) -> serde_json::Value {
-        let mut line = Vec::new();
-        self.write_story(s, &mut line);
-        serde_json::from_slice(&line).expect("valid JSON")
     }
 
     /// Writes one story per line, those with at least `min_size` members.
