@@ -18,7 +18,7 @@ use crate::corpus::Content;
 use crate::date::Published;
 use crate::hash::hash_u64s;
 use crate::normalize::{TokenBuilder, canonical_into, for_each_matching_token};
-use crate::textdate::{dateline, event_date, mentions};
+use crate::textdate::{Mention, dateline, first_mention, is_event_date};
 
 /// How far into the text dates are looked for.
 pub const DATE_SCAN_CHARS: usize = 1500;
@@ -122,14 +122,12 @@ fn extract_with(content: &Content<'_>, published: Option<Published>, scratch: &m
     quote_grams.dedup();
 
     let reference = published.map(|p| p.day()).or_else(|| dateline(title_l1)).or_else(|| dateline(text_l1));
-    let lead = match text_l1.char_indices().nth(DATE_SCAN_CHARS) {
-        Some((i, _)) => &text_l1[..i],
-        None => text_l1,
-    };
+    // The first date, title then lead, near the reference day.
     let event = reference.and_then(|r| {
-        let mut found = mentions(title_l1, Some(r));
-        found.extend(mentions(lead, Some(r)));
-        event_date(&found, r)
+        let near = |m: &Mention| is_event_date(m.date, r);
+        first_mention(title_l1, usize::MAX, Some(r), near)
+            .or_else(|| first_mention(text_l1, DATE_SCAN_CHARS, Some(r), near))
+            .map(|m| m.date)
     });
     Features {
         terms,

@@ -161,24 +161,80 @@ fn lower(w: &str) -> Cow<'_, str> {
     }
 }
 
-fn words(l1: &str) -> Vec<Word<'_>> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, c) in l1.char_indices() {
-        let part = crate::normalize::is_token_char(c);
-        match (part, start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                out.push(Word { text: &l1[s..i], lower: lower(&l1[s..i]), at: s });
-                start = None;
-            }
-            _ => {}
+/// The character at byte `i` of `s` and its length in bytes (ASCII and the
+/// two-byte Arabic block without going through the general decoder).
+#[inline]
+fn char_at(s: &str, i: usize) -> (char, usize) {
+    let b = s.as_bytes();
+    match b[i] {
+        a if a < 0x80 => (char::from(a), 1),
+        a @ 0xC2..=0xDF if i + 1 < b.len() => {
+            let c = (u32::from(a & 0x1F) << 6) | u32::from(b[i + 1] & 0x3F);
+            (char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER), 2)
+        }
+        _ => {
+            let c = s[i..].chars().next().unwrap_or(char::REPLACEMENT_CHARACTER);
+            (c, c.len_utf8())
         }
     }
-    if let Some(s) = start {
-        out.push(Word { text: &l1[s..], lower: lower(&l1[s..]), at: s });
+}
+
+/// The words of an L1 text (runs of token characters), found as they are
+/// asked for: a search that stops at its first date reads no further. Only
+/// the first `max_chars` characters of the text are read.
+struct Words<'a> {
+    l1: &'a str,
+    /// (start, end) byte offsets of the words found so far.
+    spans: Vec<(u32, u32)>,
+    /// Where reading stopped, in bytes and characters.
+    pos: usize,
+    chars: usize,
+    max_chars: usize,
+}
+
+impl<'a> Words<'a> {
+    fn new(l1: &'a str, max_chars: usize) -> Self {
+        Self { l1, spans: Vec::new(), pos: 0, chars: 0, max_chars }
     }
-    out
+
+    /// Reads the next word; false at the end.
+    fn read(&mut self) -> bool {
+        let (s, end) = (self.l1, self.l1.len());
+        let mut start = None;
+        while self.pos < end && self.chars < self.max_chars {
+            let (c, len) = char_at(s, self.pos);
+            let part = crate::normalize::is_token_char(c);
+            match (part, start) {
+                (true, None) => start = Some(self.pos),
+                (false, Some(from)) => {
+                    self.spans.push((from as u32, self.pos as u32));
+                    return true;
+                }
+                _ => {}
+            }
+            self.pos += len;
+            self.chars += 1;
+        }
+        match start {
+            Some(from) => {
+                self.spans.push((from as u32, self.pos as u32));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Word `i`, reading on as far as needed.
+    fn get(&mut self, i: usize) -> Option<Word<'a>> {
+        while self.spans.len() <= i {
+            if !self.read() {
+                return None;
+            }
+        }
+        let (from, to) = self.spans[i];
+        let text = &self.l1[from as usize..to as usize];
+        Some(Word { text, lower: lower(text), at: from as usize })
+    }
 }
 
 /// A month name, possibly with a one-letter Arabic prefix (ب ل و ف).
@@ -195,7 +251,7 @@ fn month_of(word: &str) -> Option<i8> {
 }
 
 /// A two-word month starting at word `i`; returns (month, words used).
-fn month_at(w: &[Word<'_>], i: usize) -> Option<(i8, usize)> {
+fn month_at(w: &mut Words<'_>, i: usize) -> Option<(i8, usize)> {
     let first = w.get(i)?;
     if let Some(second) = w.get(i + 1) {
         let mut c = first.text.chars();
@@ -294,21 +350,52 @@ fn shape(s: &str) -> usize {
 /// the day the article is known to be from, if any; without it only full
 /// dates are found.
 pub fn mentions(l1: &str, reference: Option<Date>) -> Vec<Mention> {
-    let w = words(l1);
     let mut out = Vec::new();
+    scan(l1, usize::MAX, reference, |m| {
+        out.push(m);
+        false
+    });
+    out
+}
+
+/// The first date, in text order, mentioned in the first `max_chars`
+/// characters of `l1` (an L1 text) that `wanted` accepts. The text is read
+/// only as far as that date.
+pub fn first_mention(
+    l1: &str,
+    max_chars: usize,
+    reference: Option<Date>,
+    mut wanted: impl FnMut(&Mention) -> bool,
+) -> Option<Mention> {
+    let mut first = None;
+    scan(l1, max_chars, reference, |m| {
+        let stop = wanted(&m);
+        if stop {
+            first = Some(m);
+        }
+        stop
+    });
+    first
+}
+
+/// Hands each date mentioned in the first `max_chars` characters of `l1` to
+/// `found`, in text order, until it returns true.
+fn scan(l1: &str, max_chars: usize, reference: Option<Date>, mut found: impl FnMut(Mention) -> bool) {
+    let mut w = Words::new(l1, max_chars);
     let mut i = 0;
-    while i < w.len() {
-        if !is_anchor(&w[i]) {
+    while let Some(word) = w.get(i) {
+        if !is_anchor(&word) {
             i += 1;
             continue;
         }
+        let at = word.at;
         // DAY [من] MONTH [(ALT)] [YEAR]
-        if let Some(day) = number(&w[i], 1..=31) {
+        if let Some(day) = number(&word, 1..=31) {
             let mut j = i + 1;
             if w.get(j).is_some_and(|x| x.text == "من" || x.lower == "of") {
                 j += 1;
             }
-            if let Some((month, used)) = month_at(&w, j) {
+            if let Some((month, used)) = month_at(&mut w, j) {
                 j += used;
                 // «آذار (مارس)»: a second month name in brackets.
                 if w.get(j).and_then(|x| month_of(&x.lower)) == Some(month) {
@@ -317,78 +404,90 @@ pub fn mentions(l1: &str, reference: Option<Date>) -> Vec<Mention> {
                 if w.get(j).is_some_and(|x| x.text == "عام" || x.text == "سنة") {
                     j += 1;
                 }
-                let y = w.get(j).and_then(year);
-                let found = match y {
+                let y = w.get(j).and_then(|x| year(&x));
+                let date = match y {
                     Some(y) => Date::new(y, month, day as i8).ok().map(|d| (d, Written::Full, j + 1)),
                     None => {
                         reference.and_then(|r| nearest_year(month, day as i8, r)).map(|d| (d, Written::DayMonth, j))
                     }
                 };
-                if let Some((date, written, next)) = found {
-                    out.push(Mention { date, written, at: w[i].at });
+                if let Some((date, written, next)) = date {
+                    if found(Mention { date, written, at }) {
+                        return;
+                    }
                     i = next;
                     continue;
                 }
             }
             // 27/2/2022, 27-02-2022 (words split at / and -).
-            if let (Some(m), Some(y)) = (w.get(i + 1).and_then(|x| number(x, 1..=12)), w.get(i + 2).and_then(year)) {
+            if let (Some(w1), Some(w2)) = (w.get(i + 1), w.get(i + 2))
+                && let (Some(m), Some(y)) = (number(&w1, 1..=12), year(&w2))
+            {
                 let sep = |a: &Word<'_>, b: &Word<'_>| {
                     let between = &l1[a.at + a.text.len()..b.at];
                     between == "/" || between == "-" || between == "."
                 };
-                if sep(&w[i], &w[i + 1])
-                    && sep(&w[i + 1], &w[i + 2])
+                if sep(&word, &w1)
+                    && sep(&w1, &w2)
                     && let Ok(date) = Date::new(y, m as i8, day as i8)
                 {
-                    out.push(Mention { date, written: Written::Full, at: w[i].at });
+                    if found(Mention { date, written: Written::Full, at }) {
+                        return;
+                    }
                     i += 3;
                     continue;
                 }
             }
         }
         // 2022-02-27
-        if let Some(y) = year(&w[i])
-            && let (Some(m), Some(d)) =
-                (w.get(i + 1).and_then(|x| number(x, 1..=12)), w.get(i + 2).and_then(|x| number(x, 1..=31)))
-            && l1[w[i].at + w[i].text.len()..w[i + 1].at] == *"-"
+        if let Some(y) = year(&word)
+            && let (Some(w1), Some(w2)) = (w.get(i + 1), w.get(i + 2))
+            && let (Some(m), Some(d)) = (number(&w1, 1..=12), number(&w2, 1..=31))
+            && l1[word.at + word.text.len()..w1.at] == *"-"
             && let Ok(date) = Date::new(y, m as i8, d as i8)
         {
-            out.push(Mention { date, written: Written::Full, at: w[i].at });
+            if found(Mention { date, written: Written::Full, at }) {
+                return;
+            }
             i += 3;
             continue;
         }
         // MONTH DAY[,] YEAR (English).
-        if let Some((month, used)) = month_at(&w, i)
-            && w[i].text.is_ascii()
-            && let Some(day) = w.get(i + used).and_then(|x| number(x, 1..=31))
+        if let Some((month, used)) = month_at(&mut w, i)
+            && word.text.is_ascii()
+            && let Some(day) = w.get(i + used).and_then(|x| number(&x, 1..=31))
         {
-            let y = w.get(i + used + 1).and_then(year);
-            let found = match y {
+            let y = w.get(i + used + 1).and_then(|x| year(&x));
+            let date = match y {
                 Some(y) => Date::new(y, month, day as i8).ok().map(|d| (d, Written::Full, i + used + 2)),
                 None => reference
                     .and_then(|r| nearest_year(month, day as i8, r))
                     .map(|d| (d, Written::DayMonth, i + used + 1)),
             };
-            if let Some((date, written, next)) = found {
-                out.push(Mention { date, written, at: w[i].at });
+            if let Some((date, written, next)) = date {
+                if found(Mention { date, written, at }) {
+                    return;
+                }
                 i = next;
                 continue;
             }
         }
         if let Some(r) = reference {
             // Weekdays, looking back from the known day.
-            if let Some(&(_, wd)) = WEEKDAYS.iter().find(|(n, _)| *n == w[i].lower.as_ref()) {
+            if let Some(&(_, wd)) = WEEKDAYS.iter().find(|(n, _)| *n == word.lower.as_ref()) {
                 let forward = w.get(i + 1).is_some_and(|x| FORWARD.contains(&x.lower.as_ref()));
                 let date =
                     if forward { r.nth_weekday(1, wd) } else { r.tomorrow().and_then(|t| t.nth_weekday(-1, wd)) };
-                if let Ok(date) = date {
-                    out.push(Mention { date, written: Written::Relative, at: w[i].at });
+                if let Ok(date) = date
+                    && found(Mention { date, written: Written::Relative, at })
+                {
+                    return;
                 }
             }
             // أمس, أول أمس, اليوم in a time phrase.
-            let prev = i.checked_sub(1).map(|p| w[p].text);
+            let prev = i.checked_sub(1).and_then(|p| w.get(p)).map(|x| x.text);
             let next = w.get(i + 1).map(|x| x.text);
-            let offset = match w[i].text {
+            let offset = match word.text {
                 "أمس" | "امس" if prev == Some("أول") || prev == Some("اول") => Some(-2),
                 "أمس" | "امس" => Some(-1),
                 "اليوم"
@@ -403,33 +502,32 @@ pub fn mentions(l1: &str, reference: Option<Date>) -> Vec<Mention> {
             };
             if let Some(days) = offset
                 && let Ok(date) = r.checked_add(days.days())
+                && found(Mention { date, written: Written::Relative, at })
             {
-                out.push(Mention { date, written: Written::Relative, at: w[i].at });
+                return;
             }
         }
         i += 1;
     }
-    out
 }
 
 /// A dateline: the first full date in the first 400 bytes (for an article
 /// whose `published` is missing).
 pub fn dateline(l1: &str) -> Option<Date> {
-    let head = match l1.char_indices().nth(400) {
-        Some((i, _)) => &l1[..i],
-        None => l1,
-    };
-    mentions(head, None).into_iter().find(|m| m.written == Written::Full).map(|m| m.date)
+    first_mention(l1, 400, None, |m| m.written == Written::Full).map(|m| m.date)
 }
 
 /// The day an article reports: the first mention, in text order, that lies
 /// between two weeks before and one day after the known day (older dates are
 /// background, such as «the last meeting in January 2020»).
 pub fn event_date(mentions: &[Mention], reference: Date) -> Option<Date> {
-    mentions
-        .iter()
-        .map(|m| m.date)
-        .find(|d| d.since(reference).map(|s| s.get_days()).is_ok_and(|days| (-14..=1).contains(&days)))
+    mentions.iter().map(|m| m.date).find(|&d| is_event_date(d, reference))
+}
+
+/// Whether `date` can be the day an article of day `reference` reports:
+/// from two weeks before to one day after.
+pub fn is_event_date(date: Date, reference: Date) -> bool {
+    date.since(reference).map(|s| s.get_days()).is_ok_and(|days| (-14..=1).contains(&days))
 }
 
 #[cfg(test)]
@@ -482,6 +580,27 @@ mod tests {
     fn august_is_not_father() {
         assert_eq!(found("في 5 آب 2019", None), [(date(2019, 8, 5), Written::Full)]);
         assert!(found("في 5 أب 2019", None).is_empty());
+    }
+
+    proptest::proptest! {
+        /// Reading words only as far as needed finds what reading them all
+        /// finds: the first accepted mention of the first `n` characters.
+        #[test]
+        fn first_mention_is_the_first_of_all_mentions(
+            words in proptest::collection::vec(proptest::sample::select(vec![
+                "27", "من", "شباط", "2022", "الأحد", "المقبل", "أمس", "أول", "اليوم", "صباح", "كانون", "الثاني",
+                "/", "2", "-", "of", "February", "5,", "و2021", "عام", "(مارس)", "قال", "«", "»", "\n",
+            ]), 0..40),
+            n in 0usize..120,
+            full_only in proptest::bool::ANY,
+        ) {
+            let text = canonical(&words.join(" "));
+            let r = Some(date(2022, 2, 28));
+            let prefix: String = text.chars().take(n).collect();
+            let wanted = |m: &Mention| !full_only || m.written == Written::Full;
+            let all = mentions(&prefix, r).into_iter().find(|m| wanted(m));
+            proptest::prop_assert_eq!(first_mention(&text, n, r, wanted), all);
+        }
     }
 
     #[test]
