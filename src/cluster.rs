@@ -23,13 +23,13 @@ use crate::corpus::{Corpus, ReadOptions};
 use crate::dedup::{DedupOptions, Groups, find_groups};
 use crate::diverge::{Divergence, StoryText, diverge, story_texts};
 use crate::error::Result;
-use crate::features::{Features, extract};
+use crate::features::{Features, read_sign_and_extract};
 use crate::ids::DocIdx;
 use crate::input::Inputs;
 use crate::job::SignOptions;
 use crate::progress::Progress;
 use crate::scheme::Scheme;
-use crate::sign::{Signatures, read_and_sign_with};
+use crate::sign::Signatures;
 use crate::story::{Idf, Item, Story, StoryOptions, cluster_closing};
 use crate::timing::Timings;
 use rayon::prelude::*;
@@ -150,9 +150,7 @@ pub fn run_cluster_with(
     let scheme = job.scheme();
     let mut timings = Timings::default();
     let (corpus, signatures, features) = timings.time("read+sign", || {
-        read_and_sign_with(inputs, &job.read, &scheme, progress, |article, content, _| {
-            extract(content, article.published)
-        })
+        read_sign_and_extract(inputs, &job.read, &scheme, progress, |_, _, features, _| features)
     })?;
     let groups =
         timings.time("near-duplicates", || find_groups(inputs, &corpus, &signatures, &scheme, &job.dedup, progress))?;

@@ -12,12 +12,23 @@
 //!   text) and the event day the article reports ([`crate::textdate`]), read
 //!   from the title and the first [`DATE_SCAN_CHARS`] characters, where news
 //!   says when things happened.
+//!
+//! [`read_sign_and_extract`] is the signing pass of `cluster` and `index
+//! add`: each article is tokenized once, and its tokens feed both the
+//! features and (hashed as [`crate::shingle`] hashes them) the MinHash
+//! signature.
 
 use crate::background::token_key;
-use crate::corpus::Content;
+use crate::corpus::{Content, Corpus, ReadOptions};
 use crate::date::Published;
+use crate::error::Result;
 use crate::hash::hash_u64s;
+use crate::input::{Article, Inputs};
 use crate::normalize::{TokenBuilder, canonical_into, for_each_matching_token};
+use crate::progress::Progress;
+use crate::scheme::Scheme;
+use crate::shingle::{ShingleKind, Shingler};
+use crate::sign::{Signatures, read_and_sign_by, sign_content_with, sign_token_hashes_with};
 use crate::textdate::{Mention, dateline, first_mention, is_event_date};
 
 /// How far into the text dates are looked for.
@@ -57,6 +68,10 @@ struct Scratch {
     text_l1: String,
     counts: Vec<u64>,
     stems: Vec<u64>,
+    /// Token hashes of the current piece, for the signature.
+    piece_hashes: Vec<u8>,
+    /// Token hashes of the article, title then text.
+    hashes: Vec<u8>,
 }
 
 thread_local! {
@@ -65,22 +80,64 @@ thread_local! {
 
 /// Extracts the features of an article's content.
 pub fn extract(content: &Content<'_>, published: Option<Published>) -> Features {
+    with_scratch(|scratch| extract_with(content, published, None, scratch))
+}
+
+fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
     SCRATCH.with(|cell| match cell.try_borrow_mut() {
         Ok(mut scratch) => {
-            let features = extract_with(content, published, &mut scratch);
+            let out = f(&mut scratch);
             if scratch.text_l1.capacity() > 4 << 20 {
                 // One huge article should not pin its buffers for the run.
                 *scratch = Scratch::default();
             }
-            features
+            out
         }
-        Err(_) => extract_with(content, published, &mut Scratch::default()),
+        Err(_) => f(&mut Scratch::default()),
     })
 }
 
-fn extract_with(content: &Content<'_>, published: Option<Published>, scratch: &mut Scratch) -> Features {
-    let Scratch { builder, token, title_l1, text_l1, counts, stems } = scratch;
+/// Reads and signs the input ([`read_and_sign_by`]) and extracts every
+/// article's features in the same pass, tokenizing each article once for
+/// both when the scheme uses word shingles. `extra` gets each article, its
+/// content, its features and its shingle set (sorted, distinct).
+pub fn read_sign_and_extract<E, F>(
+    inputs: &Inputs,
+    options: &ReadOptions,
+    scheme: &Scheme,
+    progress: &dyn Progress,
+    extra: F,
+) -> Result<(Corpus, Signatures, Vec<E>)>
+where
+    E: Send,
+    F: Fn(&Article<'_>, &Content<'_>, Features, &[u64]) -> E + Sync,
+{
+    let shingler = scheme.shingler();
+    let hasher = scheme.minhasher();
+    read_and_sign_by(inputs, options, hasher.k(), progress, |article, content| match shingler.kind() {
+        ShingleKind::Words(k) => with_scratch(|scratch| {
+            let features = extract_with(content, article.published, Some(&shingler), scratch);
+            sign_token_hashes_with(&shingler, &hasher, &scratch.hashes, k as usize, |set| {
+                extra(article, content, features, set)
+            })
+        }),
+        ShingleKind::Chars(_) => sign_content_with(&shingler, &hasher, content, |set| {
+            extra(article, content, extract(content, article.published), set)
+        }),
+    })
+}
+
+/// The features of `content`; with a `shingler`, also the hashes of its L2
+/// tokens for the signature, into `scratch.hashes`.
+fn extract_with(
+    content: &Content<'_>,
+    published: Option<Published>,
+    shingler: Option<&Shingler>,
+    scratch: &mut Scratch,
+) -> Features {
+    let Scratch { builder, token, title_l1, text_l1, counts, stems, piece_hashes, hashes } = scratch;
     counts.clear();
+    hashes.clear();
     let mut quote_grams = Vec::new();
     canonical_into(content.title, title_l1);
     canonical_into(&content.text, text_l1);
@@ -88,16 +145,30 @@ fn extract_with(content: &Content<'_>, published: Option<Published>, scratch: &m
         // Split at quotation marks: odd pieces are quoted.
         for (i, piece) in l1.split('"').enumerate() {
             stems.clear();
+            piece_hashes.clear();
             // L1 is idempotent, so the one-pass tokenizer of raw text gives
-            // the L2 tokens of an L1 piece, faster than a char at a time.
-            let cell = std::cell::RefCell::new(&mut *stems);
+            // the L2 tokens of an L1 piece, faster than a char at a time; a
+            // quotation mark is no token character, so the pieces' tokens
+            // are those of the whole field.
+            let cell = std::cell::RefCell::new((&mut *stems, &mut *piece_hashes));
             for_each_matching_token(
                 piece,
                 builder,
                 token,
-                |t| cell.borrow_mut().push(token_key(t)),
-                || cell.borrow_mut().clear(),
+                |t| {
+                    let (stems, piece_hashes) = &mut *cell.borrow_mut();
+                    stems.push(token_key(t));
+                    if let Some(shingler) = shingler {
+                        piece_hashes.extend_from_slice(&shingler.token_hash(t).to_le_bytes());
+                    }
+                },
+                || {
+                    let (stems, piece_hashes) = &mut *cell.borrow_mut();
+                    stems.clear();
+                    piece_hashes.clear();
+                },
             );
+            hashes.extend_from_slice(piece_hashes);
             counts.extend_from_slice(stems);
             if field == 0 {
                 // Title stems count twice: a headline is a summary.
@@ -142,7 +213,60 @@ fn extract_with(content: &Content<'_>, published: Option<Published>, scratch: &m
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::progress::NoProgress;
+    use crate::sign::read_and_sign_with;
     use std::borrow::Cow;
+
+    /// Tokenizing once for the signature and the features gives what
+    /// signing and extracting separately give: the seeds, plus texts that
+    /// take the tokenizer's slow paths (quotes, NFKC, separators, marks).
+    #[test]
+    fn one_tokenization_signs_and_extracts_as_two() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut lines: Vec<String> = std::fs::read_dir("samples")
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().extension().is_some_and(|x| x == "txt"))
+            .map(|e| {
+                let text = std::fs::read_to_string(e.path()).unwrap();
+                let (title, body) = text.split_once('\n').unwrap_or((&text, ""));
+                serde_json::json!({"id": e.path().display().to_string(), "title": title, "text": body}).to_string()
+            })
+            .collect();
+        for (i, text) in [
+            "قال «دعمت إيران سوريا في أصعب الظروف» ثم \"غادر\" الوفد",
+            "ﻻ ﷲ \u{FEB3}\u{FEE0}\u{FE8E}\u{FEE1} Ａ\u{0301}B ١٬٠٠٠ ٣٫٥ و٬ «x» “y”",
+            "e\u{0301}te\u{0301} Straße ǅemal \u{1100}\u{0640}\u{1161} T\u{0308}",
+            "«بدون إغلاق و«متداخل» 2022-02-27»\n\"سطر\"",
+        ]
+        .iter()
+        .enumerate()
+        {
+            lines.push(
+                serde_json::json!({"id": format!("t{i}"), "title": format!("عنوان «{i}»"), "text": text, "published": "2022-02-28"})
+                    .to_string(),
+            );
+        }
+        let path = dir.path().join("in.jsonl");
+        std::fs::write(&path, lines.join("\n")).unwrap();
+        let inputs = Inputs::open(&[path]).unwrap();
+        let options = ReadOptions::default();
+        for shingle in [ShingleKind::Words(5), ShingleKind::Words(2), ShingleKind::Chars(5)] {
+            let scheme = Scheme { shingle, ..Scheme::of(&Default::default(), &Default::default()) };
+            let (_, fused, got) =
+                read_sign_and_extract(&inputs, &options, &scheme, &NoProgress, |_, _, f, set| (f, set.to_vec()))
+                    .unwrap();
+            let (_, apart, want) = read_and_sign_with(&inputs, &options, &scheme, &NoProgress, |a, c, set| {
+                (extract(c, a.published), set.to_vec())
+            })
+            .unwrap();
+            assert_eq!(got.len(), lines.len());
+            assert_eq!(got, want, "{shingle}");
+            assert_eq!(fused.values, apart.values, "{shingle}");
+            assert_eq!(fused.set_sizes, apart.set_sizes, "{shingle}");
+            assert_eq!(fused.token_counts, apart.token_counts, "{shingle}");
+        }
+    }
 
     #[test]
     fn terms_quotes_and_days() {

@@ -124,7 +124,7 @@ impl Shingler {
                         || bytes.borrow_mut().truncate(before),
                     );
                 }
-                self.word_shingles_from_bytes(token_bytes, k as usize, out);
+                self.word_shingles_le(token_bytes, k as usize, out);
                 token_bytes.len() / 8
             }
             ShingleKind::Chars(n) => {
@@ -162,12 +162,12 @@ impl Shingler {
     /// of each window of `k` token hashes.
     pub fn word_shingles(&self, token_hashes: &[u64], k: usize, out: &mut Vec<u64>) {
         let bytes: Vec<u8> = token_hashes.iter().flat_map(|h| h.to_le_bytes()).collect();
-        self.word_shingles_from_bytes(&bytes, k, out);
+        self.word_shingles_le(&bytes, k, out);
     }
 
     /// As [`Shingler::word_shingles`], from the token hashes already laid out
     /// as little-endian bytes (8 per token), which costs no copying.
-    fn word_shingles_from_bytes(&self, bytes: &[u8], k: usize, out: &mut Vec<u64>) {
+    pub fn word_shingles_le(&self, bytes: &[u8], k: usize, out: &mut Vec<u64>) {
         let tokens = bytes.len() / 8;
         if tokens == 0 {
             return;

@@ -85,6 +85,29 @@ pub fn sign_content_with<R>(
     })
 }
 
+/// As [`sign_content_with`] for a caller that has tokenized the content
+/// itself: `token_hashes` are the little-endian bytes of its L2 tokens'
+/// hashes ([`Shingler::token_hash`]), title then text, 8 bytes a token; `k`
+/// the words per shingle.
+pub fn sign_token_hashes_with<R>(
+    shingler: &Shingler,
+    hasher: &MinHasher,
+    token_hashes: &[u8],
+    k: usize,
+    with: impl FnOnce(&[u64]) -> R,
+) -> (Signed, R) {
+    BUFFERS.with(|b| {
+        let b = &mut *b.borrow_mut();
+        b.shingles.clear();
+        shingler.word_shingles_le(token_hashes, k, &mut b.shingles);
+        into_set(&mut b.shingles);
+        let mut sig = vec![0u32; hasher.k()];
+        hasher.sketch(&b.shingles, &mut sig, &mut b.sketch);
+        let extra = with(&b.shingles);
+        ((sig, b.shingles.len() as u32, (token_hashes.len() / 8) as u32), extra)
+    })
+}
+
 /// Reads, validates and signs every article in one pass over the input;
 /// articles that turn out to hold learned boilerplate lines are read again
 /// (only they) and signed without those lines.
@@ -113,10 +136,31 @@ where
 {
     let shingler = scheme.shingler();
     let hasher = scheme.minhasher();
-    let (corpus, first) = Corpus::read_with(inputs, options, progress, |article, content| {
+    read_and_sign_by(inputs, options, hasher.k(), progress, |article, content| {
         sign_content_with(&shingler, &hasher, content, |set| extra(article, content, set))
-    })?;
-    let k = hasher.k();
+    })
+}
+
+/// What signing one article gives: its signature, its number of distinct
+/// shingles and its number of tokens.
+pub type Signed = (Vec<u32>, u32, u32);
+
+/// The signing pass with the per-article work given by the caller: `sign`
+/// returns an article's signature (`k` values) and whatever else the caller
+/// computes from it in the same pass. Articles that turn out to hold learned
+/// boilerplate lines are read and signed again without them.
+pub fn read_and_sign_by<E, F>(
+    inputs: &Inputs,
+    options: &ReadOptions,
+    k: usize,
+    progress: &dyn Progress,
+    sign: F,
+) -> Result<(Corpus, Signatures, Vec<E>)>
+where
+    E: Send,
+    F: Fn(&Article<'_>, &Content<'_>) -> (Signed, E) + Sync,
+{
+    let (corpus, first) = Corpus::read_with(inputs, options, progress, &sign)?;
     let mut out = Signatures {
         k,
         values: vec![0; first.len() * k],
@@ -132,10 +176,8 @@ where
     }
     out.values.par_chunks_mut(k).zip(sigs).for_each(|(slot, sig)| slot.copy_from_slice(&sig));
     let affected = corpus.affected_by_learning();
-    let again = corpus.par_map_selected(inputs, progress, affected, |doc, article| {
-        let content = corpus.content(doc, article);
-        sign_content_with(&shingler, &hasher, &content, |set| extra(article, &content, set))
-    })?;
+    let again = corpus
+        .par_map_selected(inputs, progress, affected, |doc, article| sign(article, &corpus.content(doc, article)))?;
     for (&doc, ((sig, size, tokens), e)) in affected.iter().zip(again) {
         out.values[doc.get() * k..(doc.get() + 1) * k].copy_from_slice(&sig);
         out.set_sizes[doc.get()] = size;

@@ -41,7 +41,7 @@ use crate::cluster::{MemberFields, cluster_line, member_json};
 use crate::corpus::{Corpus, ReadOptions};
 use crate::dedup::DedupOptions;
 use crate::error::{Error, Result};
-use crate::features::{Features, extract};
+use crate::features::{Features, read_sign_and_extract};
 use crate::hash::xxh3;
 use crate::ids::{ArticleId, DocIdx};
 use crate::input::Inputs;
@@ -50,7 +50,6 @@ use crate::lsh::{band_keys, band_seeds, candidate_pairs};
 use crate::minhash::estimate_jaccard;
 use crate::progress::Progress;
 use crate::scheme::Scheme;
-use crate::sign::read_and_sign_with;
 use crate::story::{Idf, Item, StoryIndex, StoryOptions};
 use crate::timing::Timings;
 use crate::unionfind::UnionFind;
@@ -241,15 +240,11 @@ pub fn add_with(
     let mut read = job.read.clone();
     read.known_boilerplate = state.boilerplate.clone();
     let (corpus, sigs, extras) = timings.time("read+sign", || {
-        read_and_sign_with(inputs, &read, &scheme, progress, |article, content, set| {
+        read_sign_and_extract(inputs, &read, &scheme, progress, |article, _, features, set| {
             let mut shingles: Vec<u32> = set.iter().map(|&h| h as u32).collect();
             shingles.sort_unstable();
             shingles.dedup();
-            Read {
-                features: extract(content, article.published),
-                shingles,
-                content_hash: content_hash(&article.title, &article.text),
-            }
+            Read { features, shingles, content_hash: content_hash(&article.title, &article.text) }
         })
     })?;
 
