@@ -58,20 +58,29 @@ pub fn seed_hashes(seq: &[u64], seed: usize) -> Vec<u64> {
 }
 
 /// Where each seed of a text occurs, built once per text and reused against
-/// every other version.
+/// every other version: the positions of all seeds in one array, grouped by
+/// seed and in text order within a seed, and each seed's run of it.
 #[derive(Debug, Clone, Default)]
 pub struct SeedIndex {
-    positions: AHashMap<u64, Vec<u32>>,
+    runs: AHashMap<u64, (u32, u32)>,
+    positions: Vec<u32>,
 }
 
 impl SeedIndex {
     /// Indexes a text's seed hashes ([`seed_hashes`]).
     pub fn new(hashes: &[u64]) -> Self {
-        let mut positions: AHashMap<u64, Vec<u32>> = AHashMap::with_capacity(hashes.len());
-        for (j, h) in hashes.iter().enumerate() {
-            positions.entry(*h).or_default().push(j as u32);
+        let mut pairs: Vec<(u64, u32)> = hashes.iter().enumerate().map(|(j, &h)| (h, j as u32)).collect();
+        pairs.sort_unstable();
+        let mut runs: AHashMap<u64, (u32, u32)> = AHashMap::with_capacity(pairs.len());
+        for (i, &(h, _)) in pairs.iter().enumerate() {
+            runs.entry(h).or_insert((i as u32, i as u32)).1 += 1;
         }
-        Self { positions }
+        Self { runs, positions: pairs.into_iter().map(|p| p.1).collect() }
+    }
+
+    /// The positions of seed `h`, in text order.
+    fn get(&self, h: u64) -> Option<&[u32]> {
+        self.runs.get(&h).map(|&(from, to)| &self.positions[from as usize..to as usize])
     }
 }
 
@@ -87,7 +96,7 @@ pub fn align_indexed(a: &[u64], b: &SeedIndex, o: AlignOptions) -> Vec<Passage> 
     let mut open: Vec<usize> = Vec::new();
     let reach = n + o.max_gap;
     for (i, h) in a.iter().enumerate() {
-        let Some(js) = b.positions.get(h) else { continue };
+        let Some(js) = b.get(*h) else { continue };
         if js.len() > o.max_repeats {
             continue;
         }

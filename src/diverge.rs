@@ -162,14 +162,16 @@ struct Prepared {
     index: [SeedIndex; 2],
     /// First word of the title and of the text.
     field_start: [usize; 2],
-    /// Per sentence: its distinct content stems, sorted.
-    content: Vec<Vec<u64>>,
+    /// Distinct content stems of each sentence, sorted: sentence `s` has
+    /// `content[content_at[s]..content_at[s + 1]]`.
+    content: Vec<u64>,
+    content_at: Vec<u32>,
     /// Sentences holding each content stem, stem by stem (see `runs`).
     postings: Vec<u32>,
     /// Content stem → its run of `postings`.
     runs: AHashMap<u64, (u32, u32)>,
-    /// Stem 3-grams (quotes carried).
-    grams: AHashSet<u64>,
+    /// Stem 3-grams (quotes carried), sorted, distinct.
+    grams: Vec<u64>,
     /// (stem, count, IDF-weighted count), sorted by stem.
     tf: Vec<(u64, u32, f64)>,
     /// Norm of the weighted counts.
@@ -180,8 +182,43 @@ fn gram(w: &[crate::cluster_text::Tok]) -> u64 {
     hash_u64s(&[w[0].key, w[1].key, w[2].key], 7)
 }
 
+/// A member's stem counts, the first step of [`Prepared`]: the story's
+/// IDF weights are looked up once per distinct stem of the whole story.
+struct Counted {
+    /// (stem, count), sorted by stem.
+    counts: Vec<(u64, u32)>,
+    /// For each word, its entry in `counts`.
+    entry_of: Vec<u32>,
+}
+
+impl Counted {
+    fn new(m: &MemberText) -> Self {
+        let mut keyed: Vec<(u64, u32)> = m.tokens.iter().enumerate().map(|(i, t)| (t.key, i as u32)).collect();
+        keyed.sort_unstable();
+        let mut counts: Vec<(u64, u32)> = Vec::new();
+        let mut entry_of = vec![0u32; keyed.len()];
+        for (k, i) in keyed {
+            match counts.last_mut() {
+                Some(last) if last.0 == k => last.1 += 1,
+                _ => counts.push((k, 1)),
+            }
+            entry_of[i as usize] = (counts.len() - 1) as u32;
+        }
+        Self { counts, entry_of }
+    }
+}
+
+/// The IDF of every stem of a story's members: (stem, IDF), sorted by stem.
+fn story_idf(counted: &[Counted], idf: &Idf<'_>) -> Vec<(u64, f64)> {
+    let mut keys: Vec<u64> = counted.iter().flat_map(|c| c.counts.iter().map(|t| t.0)).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys.into_iter().map(|k| (k, idf.idf(k))).collect()
+}
+
 impl Prepared {
-    fn new(m: &MemberText, idf: &Idf<'_>) -> Self {
+    /// `weights`: the story's [`story_idf`].
+    fn new(m: &MemberText, counted: &Counted, weights: &[(u64, f64)]) -> Self {
         let o = AlignOptions::default();
         let fields = [m.field_tokens(Field::Title), m.field_tokens(Field::Text)];
         let seeds = fields.clone().map(|r| {
@@ -189,59 +226,86 @@ impl Prepared {
             seed_hashes(&keys, o.seed)
         });
         let index = [SeedIndex::new(&seeds[0]), SeedIndex::new(&seeds[1])];
-        let mut keys: Vec<u64> = m.tokens.iter().map(|t| t.key).collect();
-        keys.sort_unstable();
-        let mut tf: Vec<(u64, u32, f64)> = Vec::new();
-        for k in keys {
-            match tf.last_mut() {
-                Some(last) if last.0 == k => last.1 += 1,
-                _ => tf.push((k, 1, 0.0)),
-            }
-        }
-        // One IDF lookup per distinct stem: it weighs the stem and says
-        // whether it is a content word.
-        let mut is_content: AHashMap<u64, bool> = AHashMap::with_capacity(tf.len());
-        for t in &mut tf {
-            let w = idf.idf(t.0);
-            t.2 = (1.0 + f64::from(t.1).ln()) * w;
-            is_content.insert(t.0, w >= CONTENT_IDF);
-        }
-        let norm = tf.iter().map(|t| t.2 * t.2).sum::<f64>().sqrt();
-        let content: Vec<Vec<u64>> = m
-            .sentences
+        // Weigh each stem (a merge with the story's table) and note whether
+        // it is a content word.
+        let mut w = weights.iter();
+        let mut is_content: Vec<bool> = Vec::with_capacity(counted.counts.len());
+        let tf: Vec<(u64, u32, f64)> = counted
+            .counts
             .iter()
-            .map(|sen| {
-                let mut v: Vec<u64> =
-                    m.tokens[sen.tokens.clone()].iter().map(|t| t.key).filter(|k| is_content[k]).collect();
-                v.sort_unstable();
-                v.dedup();
-                v
+            .map(|&(k, count)| {
+                let idf = w.find(|x| x.0 == k).map_or(0.0, |x| x.1);
+                is_content.push(idf >= CONTENT_IDF);
+                (k, count, (1.0 + f64::from(count).ln()) * idf)
             })
             .collect();
-        let mut pairs: Vec<(u64, u32)> =
-            content.iter().enumerate().flat_map(|(s, keys)| keys.iter().map(move |&k| (k, s as u32))).collect();
+        let norm = tf.iter().map(|t| t.2 * t.2).sum::<f64>().sqrt();
+        let mut content: Vec<u64> = Vec::new();
+        let mut content_at: Vec<u32> = Vec::with_capacity(m.sentences.len() + 1);
+        content_at.push(0);
+        for sen in &m.sentences {
+            let from = content.len();
+            content.extend(
+                sen.tokens.clone().filter(|&i| is_content[counted.entry_of[i] as usize]).map(|i| m.tokens[i].key),
+            );
+            content[from..].sort_unstable();
+            let kept = dedup_tail(&mut content, from);
+            content.truncate(from + kept);
+            content_at.push(content.len() as u32);
+        }
+        let mut pairs: Vec<(u64, u32)> = (0..m.sentences.len())
+            .flat_map(|s| {
+                content[content_at[s] as usize..content_at[s + 1] as usize].iter().map(move |&k| (k, s as u32))
+            })
+            .collect();
         pairs.sort_unstable();
         let mut runs: AHashMap<u64, (u32, u32)> = AHashMap::with_capacity(pairs.len());
         for (i, &(k, _)) in pairs.iter().enumerate() {
             runs.entry(k).or_insert((i as u32, i as u32)).1 += 1;
         }
+        let mut grams: Vec<u64> = m.tokens.windows(3).map(gram).collect();
+        grams.sort_unstable();
+        grams.dedup();
         Self {
             seeds,
             index,
             field_start: [fields[0].start, fields[1].start],
             content,
+            content_at,
             postings: pairs.into_iter().map(|p| p.1).collect(),
             runs,
-            grams: m.tokens.windows(3).map(gram).collect(),
+            grams,
             tf,
             norm,
         }
+    }
+
+    /// The distinct content stems of sentence `s`, sorted.
+    fn content_of(&self, s: usize) -> &[u64] {
+        &self.content[self.content_at[s] as usize..self.content_at[s + 1] as usize]
     }
 
     /// The sentences holding content stem `k`, in order.
     fn sentences_with(&self, k: u64) -> &[u32] {
         self.runs.get(&k).map_or(&[], |&(from, to)| &self.postings[from as usize..to as usize])
     }
+}
+
+/// Removes repeats from the sorted tail `v[from..]` in place; returns its
+/// new length.
+fn dedup_tail(v: &mut [u64], from: usize) -> usize {
+    let tail = &mut v[from..];
+    if tail.is_empty() {
+        return 0;
+    }
+    let mut kept = 1;
+    for i in 1..tail.len() {
+        if tail[i] != tail[kept - 1] {
+            tail[kept] = tail[i];
+            kept += 1;
+        }
+    }
+    kept
 }
 
 /// The whole story's stems: (stem, count, weighted count), sorted by stem,
@@ -285,7 +349,9 @@ fn dot_sorted(a: &[(u64, u32, f64)], b: &[(u64, u32, f64)]) -> f64 {
 pub fn diverge(story: &StoryText, idf: &Idf<'_>) -> Vec<Divergence> {
     let members = &story.members;
     let n = members.len();
-    let prepared: Vec<Prepared> = members.iter().map(|m| Prepared::new(m, idf)).collect();
+    let counted: Vec<Counted> = members.iter().map(Counted::new).collect();
+    let weights = story_idf(&counted, idf);
+    let prepared: Vec<Prepared> = members.iter().zip(&counted).map(|(m, c)| Prepared::new(m, c, &weights)).collect();
     // found[x][y][s]: sentence s of x is found in y. passages[x][y]: x's
     // passages shared with y.
     let mut found: Vec<Vec<Vec<bool>>> = vec![vec![Vec::new(); n]; n];
@@ -322,7 +388,7 @@ pub fn diverge(story: &StoryText, idf: &Idf<'_>) -> Vec<Divergence> {
     // The whole story's weights and stem counts, once.
     let totals = story_totals(prepared.iter().map(|p| p.tf.as_slice()));
     let total_sq: f64 = totals.iter().map(|t| t.2 * t.2).sum();
-    let priors = Priors::new(&totals, idf);
+    let priors = Priors::new(&totals, &weights, idf);
     (0..n)
         .map(|x| {
             let m = &members[x];
@@ -464,7 +530,7 @@ fn found_in(
             if len > 0 && aligned * 2 >= len {
                 return true;
             }
-            let mine = &pa.content[s];
+            let mine = pa.content_of(s);
             if mine.len() < 3 {
                 return false;
             }
@@ -479,7 +545,7 @@ fn found_in(
             }
             let hit = touched.iter().any(|&t| {
                 let common = counts[t as usize] as usize;
-                common >= 3 && common * 2 >= mine.len().min(pb.content[t as usize].len())
+                common >= 3 && common * 2 >= mine.len().min(pb.content_of(t as usize).len())
             });
             for &t in touched.iter() {
                 counts[t as usize] = 0;
@@ -512,12 +578,14 @@ struct Priors {
 }
 
 impl Priors {
-    fn new(totals: &[(u64, u32, f64)], idf: &Idf<'_>) -> Self {
+    /// `weights`: the IDF of each stem of `totals`, in the same order.
+    fn new(totals: &[(u64, u32, f64)], weights: &[(u64, f64)], idf: &Idf<'_>) -> Self {
         let n = f64::from(totals.iter().map(|t| t.1).sum::<u32>());
         let terms = totals
             .iter()
-            .filter(|t| idf.idf(t.0) >= DISTINCTIVE_IDF)
-            .map(|&(k, count, _)| {
+            .zip(weights)
+            .filter(|(_, w)| w.1 >= DISTINCTIVE_IDF)
+            .map(|(&(k, count, _), _)| {
                 let share = (f64::from(count) + PRIOR_BACKGROUND * idf.background_share(k)) / (n + PRIOR_BACKGROUND);
                 (k, count, PRIOR_WORDS * share)
             })
@@ -576,7 +644,7 @@ fn quotes(x: usize, members: &[MemberText], prepared: &[Prepared]) -> Vec<Quote>
                 .filter(|&y| y != x)
                 .filter(|&y| {
                     let g = &prepared[y].grams;
-                    !qg.is_empty() && qg.iter().filter(|h| g.contains(h)).count() * 2 >= qg.len()
+                    !qg.is_empty() && qg.iter().filter(|h| g.binary_search(h).is_ok()).count() * 2 >= qg.len()
                 })
                 .map(|y| members[y].id.to_json())
                 .collect();
