@@ -13,6 +13,7 @@
 //! classed: affirming (أكد, كشف…), neutral (قال, ذكر, حسب…) or distancing
 //! (زعم, ادعى, «على حد وصفها»), the stance an outlet takes towards a source.
 
+use crate::normalize::WordSpans;
 use ahash::AHashMap;
 use serde::Serialize;
 
@@ -147,11 +148,17 @@ pub struct Agencies {
     list: Vec<Agency>,
     /// First folded word of a form → (agency, form) indices, in list order.
     first_words: AHashMap<String, Vec<(u32, u32)>>,
+    /// A bit per [`shape`] of the first words: most words of a text are
+    /// ruled out by one bit test.
+    shapes: Vec<u64>,
+    /// Words in the longest form.
+    longest: usize,
 }
 
 impl Default for Agencies {
     fn default() -> Self {
-        let mut a = Self { list: Vec::new(), first_words: AHashMap::new() };
+        let mut a =
+            Self { list: Vec::new(), first_words: AHashMap::new(), shapes: vec![0; SHAPE_BITS / 64], longest: 0 };
         for &(name, forms, needs_context) in AGENCIES {
             let forms: Vec<String> = forms.split('|').map(str::to_string).collect();
             a.add(name, &forms, needs_context);
@@ -168,14 +175,18 @@ fn fold(w: &str) -> String {
 }
 
 fn fold_into(w: &str, out: &mut String) {
-    out.extend(w.chars().map(|c| match c {
+    out.extend(w.chars().map(fold_char));
+}
+
+fn fold_char(c: char) -> char {
+    match c {
         'أ' | 'إ' | 'آ' | 'ٱ' => 'ا',
         'ة' => 'ه',
         'ى' => 'ي',
         c if c.is_ascii() => c.to_ascii_lowercase(),
         c @ '\u{0600}'..='\u{06FF}' => c,
         c => c.to_lowercase().next().unwrap_or(c),
-    }));
+    }
 }
 
 /// A word of the text: its folded form, and where it is in the L1 text.
@@ -185,26 +196,48 @@ struct Word<'b> {
     end: usize,
 }
 
-/// The words of `l1`, their folded forms written one after another into
-/// `buf` (one allocation for the text, not one per word).
-fn words<'b>(l1: &str, buf: &'b mut String) -> Vec<Word<'b>> {
+/// The words `spans` of `l1`, their folded forms written one after another
+/// into `buf` (one allocation, not one per word).
+fn words<'b>(l1: &str, spans: &[std::ops::Range<usize>], buf: &'b mut String) -> Vec<Word<'b>> {
     buf.clear();
-    let mut spans: Vec<(std::ops::Range<usize>, usize, usize)> = Vec::new();
-    let mut start = None;
-    for (i, c) in l1.char_indices().chain(std::iter::once((l1.len(), ' '))) {
-        match (crate::normalize::is_token_char(c), start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                let from = buf.len();
-                fold_into(&l1[s..i], buf);
-                spans.push((from..buf.len(), s, i));
-                start = None;
-            }
-            _ => {}
-        }
-    }
+    let ends: Vec<usize> = spans
+        .iter()
+        .map(|r| {
+            fold_into(&l1[r.clone()], buf);
+            buf.len()
+        })
+        .collect();
     let buf: &'b String = buf;
-    spans.into_iter().map(|(f, start, end)| Word { folded: &buf[f], start, end }).collect()
+    let mut from = 0;
+    spans
+        .iter()
+        .zip(ends)
+        .map(|(r, end)| {
+            let word = Word { folded: &buf[from..end], start: r.start, end: r.end };
+            from = end;
+            word
+        })
+        .collect()
+}
+
+/// Bits of [`Agencies::shapes`].
+const SHAPE_BITS: usize = 1 << 14;
+
+/// A folded word's byte length and last character, hashed into
+/// [`SHAPE_BITS`].
+fn shape(len: usize, last: char) -> usize {
+    (len.wrapping_mul(0x9E37) ^ last as usize) & (SHAPE_BITS - 1)
+}
+
+/// The folded byte length and last character of an L1 word: without
+/// folding it when it is ASCII and Arabic (where folding keeps lengths).
+fn folded_shape(word: &str) -> Option<(usize, char)> {
+    let last = fold_char(word.chars().next_back()?);
+    if word.bytes().all(|b| b < 0xC0 || (0xD8..=0xDB).contains(&b)) {
+        Some((word.len(), last))
+    } else {
+        Some((fold(word).len(), last))
+    }
 }
 
 impl Agencies {
@@ -216,11 +249,28 @@ impl Agencies {
             needs_context,
         };
         for (k, form) in agency.forms.iter().enumerate() {
+            self.longest = self.longest.max(form.len());
             if let Some(first) = form.first() {
+                if let Some(last) = first.chars().next_back() {
+                    let bit = shape(first.len(), last);
+                    self.shapes[bit / 64] |= 1 << (bit % 64);
+                }
                 self.first_words.entry(first.clone()).or_default().push((self.list.len() as u32, k as u32));
             }
         }
         self.list.push(agency);
+    }
+
+    /// Whether the L1 word `word` can be the first word of a form (as
+    /// written, or after a one-letter prefix, two bytes in UTF-8): false
+    /// rules it out, true is only a maybe.
+    fn may_start(&self, word: &str) -> bool {
+        let Some((len, last)) = folded_shape(word) else { return false };
+        let has = |len: usize| {
+            let bit = shape(len, last);
+            self.shapes[bit / 64] & (1 << (bit % 64)) != 0
+        };
+        has(len) || (len > 2 && has(len - 2))
     }
 
     /// The (agency, form) pairs whose first word may be `word`, as written
@@ -241,13 +291,33 @@ impl Agencies {
     }
 
     /// The agencies cited in `l1` (an L1 text), in order of first mention.
+    ///
+    /// Most words cannot start a name: a word is folded and looked up only
+    /// when its folded length and last letter are those of a name's first
+    /// word ([`Agencies::may_start`]), and the words around it only when it
+    /// is one.
     pub fn find(&self, l1: &str) -> Vec<Attribution> {
-        let mut folded = String::with_capacity(l1.len());
-        let w = words(l1, &mut folded);
+        let spans: Vec<std::ops::Range<usize>> = WordSpans::new(l1).collect();
+        let mut folded = String::new();
         let mut out: Vec<Attribution> = Vec::new();
-        let mut i = 0;
+        let mut at = 0;
         let mut candidates = Vec::new();
-        while i < w.len() {
+        while at < spans.len() {
+            let word = &l1[spans[at].clone()];
+            if !self.may_start(word) || {
+                folded.clear();
+                fold_into(word, &mut folded);
+                self.candidates(&folded, &mut candidates);
+                candidates.is_empty()
+            } {
+                at += 1;
+                continue;
+            }
+            // The words a mention here can involve: six before, the name,
+            // four after; `i` is this word among them.
+            let base = at.saturating_sub(6);
+            let w = words(l1, &spans[base..(at + self.longest + 4).min(spans.len())], &mut folded);
+            let i = at - base;
             let mut matched = None;
             self.candidates(w[i].folded, &mut candidates);
             for &(a, f) in &candidates {
@@ -273,7 +343,7 @@ impl Agencies {
                 }
             }
             let Some((agency, n)) = matched else {
-                i += 1;
+                at += 1;
                 continue;
             };
             let from = i.saturating_sub(6);
@@ -310,7 +380,7 @@ impl Agencies {
                 }
                 entry.stance = entry.stance.max(s);
             }
-            i += n;
+            at += n;
         }
         out
     }
@@ -347,6 +417,15 @@ mod tests {
         // Common words are not agencies outside an agency context.
         assert!(names("كان فارس على حصانه في العالم العربي").is_empty());
         assert_eq!(names("ذكرت صحيفة الوطن السورية"), ["Al-Watan"]);
+    }
+
+    #[test]
+    fn names_in_any_script_and_with_prefixes() {
+        let mut a = Agencies::default();
+        a.add("Télam", &["télam".to_string(), "تيلام".to_string()], false);
+        let found = a.find(&canonical("Según Télam y TÉLAM، لتيلام و بتيلام: SANA and لسانا"));
+        let got: Vec<(&str, u32)> = found.iter().map(|x| (x.agency.as_str(), x.mentions)).collect();
+        assert_eq!(got, [("Télam", 4), ("SANA", 2)]);
     }
 
     #[test]

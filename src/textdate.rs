@@ -17,6 +17,7 @@
 //! A day and month without a year take the year that puts them nearest the
 //! known day. Digits are ASCII after L1.
 
+use crate::normalize::WordSpans;
 use ahash::{AHashMap, AHashSet};
 use jiff::ToSpan;
 use jiff::civil::{Date, Weekday};
@@ -161,79 +162,28 @@ fn lower(w: &str) -> Cow<'_, str> {
     }
 }
 
-/// The character at byte `i` of `s` and its length in bytes (ASCII and the
-/// two-byte Arabic block without going through the general decoder).
-#[inline]
-fn char_at(s: &str, i: usize) -> (char, usize) {
-    let b = s.as_bytes();
-    match b[i] {
-        a if a < 0x80 => (char::from(a), 1),
-        a @ 0xC2..=0xDF if i + 1 < b.len() => {
-            let c = (u32::from(a & 0x1F) << 6) | u32::from(b[i + 1] & 0x3F);
-            (char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER), 2)
-        }
-        _ => {
-            let c = s[i..].chars().next().unwrap_or(char::REPLACEMENT_CHARACTER);
-            (c, c.len_utf8())
-        }
-    }
-}
-
-/// The words of an L1 text (runs of token characters), found as they are
-/// asked for: a search that stops at its first date reads no further. Only
-/// the first `max_chars` characters of the text are read.
+/// The words of an L1 text, found as they are asked for: a search that
+/// stops at its first date reads no further.
 struct Words<'a> {
     l1: &'a str,
-    /// (start, end) byte offsets of the words found so far.
-    spans: Vec<(u32, u32)>,
-    /// Where reading stopped, in bytes and characters.
-    pos: usize,
-    chars: usize,
-    max_chars: usize,
+    scan: WordSpans<'a>,
+    /// The words found so far.
+    spans: Vec<std::ops::Range<usize>>,
 }
 
 impl<'a> Words<'a> {
+    /// The words of the first `max_chars` characters of `l1`.
     fn new(l1: &'a str, max_chars: usize) -> Self {
-        Self { l1, spans: Vec::new(), pos: 0, chars: 0, max_chars }
-    }
-
-    /// Reads the next word; false at the end.
-    fn read(&mut self) -> bool {
-        let (s, end) = (self.l1, self.l1.len());
-        let mut start = None;
-        while self.pos < end && self.chars < self.max_chars {
-            let (c, len) = char_at(s, self.pos);
-            let part = crate::normalize::is_token_char(c);
-            match (part, start) {
-                (true, None) => start = Some(self.pos),
-                (false, Some(from)) => {
-                    self.spans.push((from as u32, self.pos as u32));
-                    return true;
-                }
-                _ => {}
-            }
-            self.pos += len;
-            self.chars += 1;
-        }
-        match start {
-            Some(from) => {
-                self.spans.push((from as u32, self.pos as u32));
-                true
-            }
-            None => false,
-        }
+        Self { l1, scan: WordSpans::new(l1).first_chars(max_chars), spans: Vec::new() }
     }
 
     /// Word `i`, reading on as far as needed.
     fn get(&mut self, i: usize) -> Option<Word<'a>> {
         while self.spans.len() <= i {
-            if !self.read() {
-                return None;
-            }
+            self.spans.push(self.scan.next()?);
         }
-        let (from, to) = self.spans[i];
-        let text = &self.l1[from as usize..to as usize];
-        Some(Word { text, lower: lower(text), at: from as usize })
+        let text = &self.l1[self.spans[i].clone()];
+        Some(Word { text, lower: lower(text), at: self.spans[i].start })
     }
 }
 

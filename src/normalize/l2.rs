@@ -75,6 +75,69 @@ pub fn is_token_char(c: char) -> bool {
     }
 }
 
+/// The character at byte `i` of `s` and its length in bytes (ASCII and the
+/// two-byte range, which holds Arabic, without the general decoder).
+#[inline]
+fn char_at(s: &str, i: usize) -> (char, usize) {
+    let b = s.as_bytes();
+    match b[i] {
+        a if a < 0x80 => (char::from(a), 1),
+        a @ 0xC2..=0xDF => {
+            let c = (u32::from(a & 0x1F) << 6) | u32::from(b[i + 1] & 0x3F);
+            (char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER), 2)
+        }
+        _ => {
+            let c = s[i..].chars().next().unwrap_or(char::REPLACEMENT_CHARACTER);
+            (c, c.len_utf8())
+        }
+    }
+}
+
+/// The words of an L1 text, unfolded: maximal runs of token characters
+/// ([`is_token_char`]), as byte ranges, in order. What date and agency
+/// matching read (they need L1 forms, before L2 folding). Optionally only
+/// the first `n` characters are read ([`WordSpans::first_chars`]): a word
+/// running past them is cut there.
+#[derive(Debug, Clone)]
+pub struct WordSpans<'a> {
+    text: &'a str,
+    pos: usize,
+    chars: usize,
+    max_chars: usize,
+}
+
+impl<'a> WordSpans<'a> {
+    /// The words of `text`.
+    pub fn new(text: &'a str) -> Self {
+        Self { text, pos: 0, chars: 0, max_chars: usize::MAX }
+    }
+
+    /// Only the words of the first `n` characters.
+    pub fn first_chars(mut self, n: usize) -> Self {
+        self.max_chars = n;
+        self
+    }
+}
+
+impl Iterator for WordSpans<'_> {
+    type Item = std::ops::Range<usize>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut start = None;
+        while self.pos < self.text.len() && self.chars < self.max_chars {
+            let (c, len) = char_at(self.text, self.pos);
+            match (is_token_char(c), start) {
+                (true, None) => start = Some(self.pos),
+                (false, Some(from)) => return Some(from..self.pos),
+                _ => {}
+            }
+            self.pos += len;
+            self.chars += 1;
+        }
+        start.map(|from| from..self.pos)
+    }
+}
+
 /// Builds L2 tokens from a stream of L1 characters; reusable scratch space.
 ///
 /// Lower-casing can make a letter and a following combining mark composable

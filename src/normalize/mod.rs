@@ -15,7 +15,7 @@ mod l2;
 mod l3;
 
 pub use l1::{Canonical, canonical, canonical_into, canonical_with_offsets, for_each_matching_token};
-pub use l2::{TokenBuilder, fold_char, for_each_token, for_each_token_span, is_token_char, tokens};
+pub use l2::{TokenBuilder, WordSpans, fold_char, for_each_token, for_each_token_span, is_token_char, tokens};
 pub use l3::{STEMMER, stem};
 
 /// Version of the L1 + L2 rules; part of the scheme fingerprint.
@@ -74,8 +74,37 @@ mod proptests {
         assert_eq!(fused_tokens("١٬٠٠٠"), ["1000"]);
     }
 
+    /// Words the plain way: runs of token characters, over chars.
+    fn plain_words(s: &str) -> Vec<std::ops::Range<usize>> {
+        let mut out = Vec::new();
+        let mut start = None;
+        for (i, c) in s.char_indices().chain(std::iter::once((s.len(), ' '))) {
+            match (is_token_char(c), start) {
+                (true, None) => start = Some(i),
+                (false, Some(from)) => {
+                    out.push(from..i);
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// The byte-level word scanner finds the plain runs of token
+        /// characters, and with a limit those of the text's first characters.
+        #[test]
+        fn word_spans_are_runs_of_token_chars(s in arabic_heavy(), n in 0usize..70) {
+            prop_assert_eq!(WordSpans::new(&s).collect::<Vec<_>>(), plain_words(&s));
+            let prefix = match s.char_indices().nth(n) {
+                Some((i, _)) => &s[..i],
+                None => &s[..],
+            };
+            prop_assert_eq!(WordSpans::new(&s).first_chars(n).collect::<Vec<_>>(), plain_words(prefix));
+        }
 
         #[test]
         fn l1_is_idempotent_on_any_unicode(s in any::<String>()) {
