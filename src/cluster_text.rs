@@ -16,7 +16,7 @@ use crate::date::Published;
 use crate::error::Result;
 use crate::ids::{ArticleId, DocIdx};
 use crate::input::{Article, Inputs};
-use crate::normalize::{TokenBuilder, canonical_with_offsets, for_each_token_span};
+use crate::normalize::{TokenBuilder, canonical_with_offsets, collect_token_spans};
 use crate::progress::Progress;
 use serde::Serialize;
 use std::ops::Range;
@@ -180,6 +180,8 @@ struct Builder {
     l1_all: String,
     /// Per token of the current line: L1 byte start, original byte range.
     scratch: Vec<(usize, Range<usize>)>,
+    /// The current line's tokens: form in `surfaces`, L1 byte range.
+    spans: Vec<(Range<u32>, Range<usize>)>,
 }
 
 impl Builder {
@@ -206,16 +208,16 @@ impl Builder {
         self.l1_all.push('\n');
         // Sentence breaks and quotation marks, as L1 byte offsets.
         let bytes = l1.as_bytes();
-        let breaks: Vec<usize> = l1
-            .char_indices()
-            .filter(|&(i, c)| {
-                matches!(c, '.' | '!' | '?')
-                    && !(c == '.'
+        // (ASCII bytes are never part of a longer character.)
+        let breaks: Vec<usize> = (0..bytes.len())
+            .filter(|&i| {
+                let c = bytes[i];
+                matches!(c, b'.' | b'!' | b'?')
+                    && !(c == b'.'
                         && i > 0
                         && bytes[i - 1].is_ascii_digit()
                         && bytes.get(i + 1).is_some_and(|b| b.is_ascii_digit()))
             })
-            .map(|(i, _)| i)
             .collect();
         let marks: Vec<usize> = l1.match_indices('"').map(|(i, _)| i).collect();
         let first_token = self.tokens.len();
@@ -224,7 +226,10 @@ impl Builder {
         // L1 byte offset -> L1 char index, by a cursor (tokens come in order).
         let mut l1_chars = Chars { s: l1, byte: 0, char: 0 };
         self.scratch.clear();
-        for_each_token_span(l1, tb, |surface, r| {
+        let mut spans = std::mem::take(&mut self.spans);
+        spans.clear();
+        collect_token_spans(l1, tb, &mut self.surfaces, &mut spans);
+        for (surface, r) in spans.drain(..) {
             while next_break < breaks.len() && breaks[next_break] < r.start {
                 if self.tokens.len() > sentence_from {
                     let (start, end) = (self.tokens[sentence_from].start, self.tokens[self.tokens.len() - 1].end);
@@ -239,17 +244,15 @@ impl Builder {
             let start = chars.at(range.start + ob);
             let end = chars.at(range.start + oe);
             self.scratch.push((r.start, range.start + ob..range.start + oe));
-            let from = self.surfaces.len() as u32;
-            self.surfaces.push_str(surface);
-            let surface = from..self.surfaces.len() as u32;
             self.tokens.push(Tok {
-                key: token_key(&self.surfaces[surface.start as usize..]),
+                key: token_key(&self.surfaces[surface.start as usize..surface.end as usize]),
                 surface,
                 field,
                 start,
                 end,
             });
-        });
+        }
+        self.spans = spans;
         self.close_sentence(field, sentence_from);
         // Quotes: words between the 1st and 2nd mark, 3rd and 4th, ...
         for pair in marks.chunks_exact(2) {
@@ -284,6 +287,7 @@ pub fn prepare(doc: DocIdx, article: &Article<'_>, kept: Vec<Range<usize>>, agen
         quotes: Vec::new(),
         l1_all: String::new(),
         scratch: Vec::new(),
+        spans: Vec::new(),
     };
     let mut tb = TokenBuilder::default();
     let title: &str = &article.title;

@@ -235,6 +235,35 @@ pub fn for_each_token(l1: &str, builder: &mut TokenBuilder, mut f: impl FnMut(&s
     builder.end(&mut f);
 }
 
+/// The L2 tokens of `l1` (an L1 text) appended to `forms`, one after
+/// another, and to `spans` as (range in `forms`, byte range in `l1`); by the
+/// byte-level fast path when `l1` allows it, else a character at a time.
+pub fn collect_token_spans(
+    l1: &str,
+    builder: &mut TokenBuilder,
+    forms: &mut String,
+    spans: &mut Vec<(std::ops::Range<u32>, std::ops::Range<usize>)>,
+) {
+    let (forms_before, spans_before) = (forms.len(), spans.len());
+    let mut push = |t: &str, r: std::ops::Range<usize>| {
+        let from = forms.len() as u32;
+        forms.push_str(t);
+        spans.push((from..forms.len() as u32, r));
+    };
+    let mut buf = std::mem::take(&mut builder.composed);
+    let fast = super::fast::token_spans(l1, &mut buf, &mut push);
+    builder.composed = buf;
+    if !fast {
+        forms.truncate(forms_before);
+        spans.truncate(spans_before);
+        for_each_token_span(l1, builder, |t, r| {
+            let from = forms.len() as u32;
+            forms.push_str(t);
+            spans.push((from..forms.len() as u32, r));
+        });
+    }
+}
+
 /// Calls `f` with each L2 token of `l1` and its byte range in `l1`.
 pub fn for_each_token_span(l1: &str, builder: &mut TokenBuilder, mut f: impl FnMut(&str, std::ops::Range<usize>)) {
     builder.end(&mut |_| {});
