@@ -304,12 +304,13 @@ impl Agencies {
         let mut candidates = Vec::new();
         while at < spans.len() {
             let word = &l1[spans[at].clone()];
-            if !self.may_start(word) || {
+            let may_be_a_name = self.may_start(word) && {
                 folded.clear();
                 fold_into(word, &mut folded);
                 self.candidates(&folded, &mut candidates);
-                candidates.is_empty()
-            } {
+                !candidates.is_empty()
+            };
+            if !may_be_a_name {
                 at += 1;
                 continue;
             }

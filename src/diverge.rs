@@ -234,6 +234,7 @@ impl Prepared {
             .counts
             .iter()
             .map(|&(k, count)| {
+                // Every stem of the member is in the story's table.
                 let idf = w.find(|x| x.0 == k).map_or(0.0, |x| x.1);
                 is_content.push(idf >= CONTENT_IDF);
                 (k, count, (1.0 + f64::from(count).ln()) * idf)
@@ -243,14 +244,15 @@ impl Prepared {
         let mut content: Vec<u64> = Vec::new();
         let mut content_at: Vec<u32> = Vec::with_capacity(m.sentences.len() + 1);
         content_at.push(0);
+        let mut sentence: Vec<u64> = Vec::new();
         for sen in &m.sentences {
-            let from = content.len();
-            content.extend(
+            sentence.clear();
+            sentence.extend(
                 sen.tokens.clone().filter(|&i| is_content[counted.entry_of[i] as usize]).map(|i| m.tokens[i].key),
             );
-            content[from..].sort_unstable();
-            let kept = dedup_tail(&mut content, from);
-            content.truncate(from + kept);
+            sentence.sort_unstable();
+            sentence.dedup();
+            content.extend_from_slice(&sentence);
             content_at.push(content.len() as u32);
         }
         let mut pairs: Vec<(u64, u32)> = (0..m.sentences.len())
@@ -289,23 +291,6 @@ impl Prepared {
     fn sentences_with(&self, k: u64) -> &[u32] {
         self.runs.get(&k).map_or(&[], |&(from, to)| &self.postings[from as usize..to as usize])
     }
-}
-
-/// Removes repeats from the sorted tail `v[from..]` in place; returns its
-/// new length.
-fn dedup_tail(v: &mut [u64], from: usize) -> usize {
-    let tail = &mut v[from..];
-    if tail.is_empty() {
-        return 0;
-    }
-    let mut kept = 1;
-    for i in 1..tail.len() {
-        if tail[i] != tail[kept - 1] {
-            tail[kept] = tail[i];
-            kept += 1;
-        }
-    }
-    kept
 }
 
 /// The whole story's stems: (stem, count, weighted count), sorted by stem,
@@ -580,6 +565,7 @@ struct Priors {
 impl Priors {
     /// `weights`: the IDF of each stem of `totals`, in the same order.
     fn new(totals: &[(u64, u32, f64)], weights: &[(u64, f64)], idf: &Idf<'_>) -> Self {
+        debug_assert!(totals.iter().zip(weights).all(|(t, w)| t.0 == w.0) && totals.len() == weights.len());
         let n = f64::from(totals.iter().map(|t| t.1).sum::<u32>());
         let terms = totals
             .iter()

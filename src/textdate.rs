@@ -461,7 +461,7 @@ fn scan(l1: &str, max_chars: usize, reference: Option<Date>, mut found: impl FnM
     }
 }
 
-/// A dateline: the first full date in the first 400 bytes (for an article
+/// A dateline: the first full date in the first 400 characters (for an article
 /// whose `published` is missing).
 pub fn dateline(l1: &str) -> Option<Date> {
     first_mention(l1, 400, None, |m| m.written == Written::Full).map(|m| m.date)
