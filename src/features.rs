@@ -28,7 +28,7 @@ use crate::normalize::{TokenBuilder, canonical_into, for_each_matching_token};
 use crate::progress::Progress;
 use crate::scheme::Scheme;
 use crate::shingle::{ShingleKind, Shingler};
-use crate::sign::{Signatures, read_and_sign_by, sign_content_with, sign_token_hashes_with};
+use crate::sign::{Signatures, read_and_sign_by, read_and_sign_with, sign_token_hashes_with};
 use crate::textdate::{Mention, dateline, first_mention, is_event_date};
 
 /// How far into the text dates are looked for.
@@ -114,16 +114,19 @@ where
 {
     let shingler = scheme.shingler();
     let hasher = scheme.minhasher();
-    read_and_sign_by(inputs, options, hasher.k(), progress, |article, content| match shingler.kind() {
-        ShingleKind::Words(k) => with_scratch(|scratch| {
+    let ShingleKind::Words(k) = shingler.kind() else {
+        // Character shingles do not come from tokens: sign and extract apart.
+        return read_and_sign_with(inputs, options, scheme, progress, |article, content, set| {
+            extra(article, content, extract(content, article.published), set)
+        });
+    };
+    read_and_sign_by(inputs, options, hasher.k(), progress, |article, content| {
+        with_scratch(|scratch| {
             let features = extract_with(content, article.published, Some(&shingler), scratch);
             sign_token_hashes_with(&shingler, &hasher, &scratch.hashes, k as usize, |set| {
                 extra(article, content, features, set)
             })
-        }),
-        ShingleKind::Chars(_) => sign_content_with(&shingler, &hasher, content, |set| {
-            extra(article, content, extract(content, article.published), set)
-        }),
+        })
     })
 }
 
@@ -214,7 +217,6 @@ fn extract_with(
 mod tests {
     use super::*;
     use crate::progress::NoProgress;
-    use crate::sign::read_and_sign_with;
     use std::borrow::Cow;
 
     /// Tokenizing once for the signature and the features gives what

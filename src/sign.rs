@@ -72,17 +72,8 @@ pub fn sign_content_with<R>(
     hasher: &MinHasher,
     content: &Content<'_>,
     with: impl FnOnce(&[u64]) -> R,
-) -> ((Vec<u32>, u32, u32), R) {
-    BUFFERS.with(|b| {
-        let b = &mut *b.borrow_mut();
-        b.shingles.clear();
-        let tokens = shingler.shingle_parts(content.parts(), &mut b.scratch, &mut b.shingles);
-        into_set(&mut b.shingles);
-        let mut sig = vec![0u32; hasher.k()];
-        hasher.sketch(&b.shingles, &mut sig, &mut b.sketch);
-        let extra = with(&b.shingles);
-        ((sig, b.shingles.len() as u32, tokens as u32), extra)
-    })
+) -> (Signed, R) {
+    sign_shingles(hasher, |scratch, shingles| shingler.shingle_parts(content.parts(), scratch, shingles), with)
 }
 
 /// As [`sign_content_with`] for a caller that has tokenized the content
@@ -96,15 +87,32 @@ pub fn sign_token_hashes_with<R>(
     k: usize,
     with: impl FnOnce(&[u64]) -> R,
 ) -> (Signed, R) {
+    sign_shingles(
+        hasher,
+        |_, shingles| {
+            shingler.word_shingles_le(token_hashes, k, shingles);
+            token_hashes.len() / 8
+        },
+        with,
+    )
+}
+
+/// Signs the shingles `shingle` writes (with repeats, into this thread's
+/// buffer; it returns the number of tokens), handing the set to `with`.
+fn sign_shingles<R>(
+    hasher: &MinHasher,
+    shingle: impl FnOnce(&mut Scratch, &mut Vec<u64>) -> usize,
+    with: impl FnOnce(&[u64]) -> R,
+) -> (Signed, R) {
     BUFFERS.with(|b| {
         let b = &mut *b.borrow_mut();
         b.shingles.clear();
-        shingler.word_shingles_le(token_hashes, k, &mut b.shingles);
+        let tokens = shingle(&mut b.scratch, &mut b.shingles);
         into_set(&mut b.shingles);
         let mut sig = vec![0u32; hasher.k()];
         hasher.sketch(&b.shingles, &mut sig, &mut b.sketch);
         let extra = with(&b.shingles);
-        ((sig, b.shingles.len() as u32, (token_hashes.len() / 8) as u32), extra)
+        ((sig, b.shingles.len() as u32, tokens as u32), extra)
     })
 }
 
