@@ -103,7 +103,14 @@ impl Background {
     /// summed), smoothed so that unknown terms get a small share: the prior
     /// for log-odds ratios.
     pub fn share(&self, key: u64) -> f64 {
-        (f64::from(self.df(key)) + 0.5) / (self.total as f64 + 0.5 * self.keys.len() as f64 + 1.0)
+        self.share_of(self.df(key))
+    }
+
+    /// [`Background::share`] of a term whose background document frequency
+    /// is `df`.
+    #[inline]
+    pub fn share_of(&self, df: u32) -> f64 {
+        (f64::from(df) + 0.5) / (self.total as f64 + 0.5 * self.keys.len() as f64 + 1.0)
     }
 
     /// The (key, df) entries, sorted by key.

@@ -141,8 +141,10 @@ impl StoryOptions {
 #[derive(Debug, Clone)]
 pub struct Idf<'b> {
     background: &'b Background,
-    /// The IDF of every term the batch holds, computed once.
-    table: AHashMap<u64, f64>,
+    /// The IDF and background document frequency of every term the batch
+    /// holds, computed once (a hash lookup instead of a binary search of
+    /// the background table for each).
+    table: AHashMap<u64, (f64, u32)>,
     docs: u64,
 }
 
@@ -164,7 +166,13 @@ impl<'b> Idf<'b> {
     /// An IDF from stored counts (for an index).
     pub fn from_counts(background: &'b Background, df: AHashMap<u64, u32>, docs: u64) -> Self {
         let n = (background.docs() + docs + 1) as f64;
-        let table = df.into_iter().map(|(k, d)| (k, Self::formula(n, background.df(k) + d))).collect();
+        let table = df
+            .into_iter()
+            .map(|(k, d)| {
+                let bg = background.df(k);
+                (k, (Self::formula(n, bg + d), bg))
+            })
+            .collect();
         Self { background, table, docs }
     }
 
@@ -177,14 +185,17 @@ impl<'b> Idf<'b> {
     #[inline]
     pub fn idf(&self, key: u64) -> f64 {
         match self.table.get(&key) {
-            Some(&w) => w,
+            Some(&(w, _)) => w,
             None => Self::formula((self.background.docs() + self.docs + 1) as f64, self.background.df(key)),
         }
     }
 
     /// A term's background share, the prior of distinctive-term scores.
     pub fn background_share(&self, key: u64) -> f64 {
-        self.background.share(key)
+        match self.table.get(&key) {
+            Some(&(_, df)) => self.background.share_of(df),
+            None => self.background.share(key),
+        }
     }
 
     /// The article vector of `features`: unit length, its `keep` heaviest
