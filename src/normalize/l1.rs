@@ -75,13 +75,17 @@ impl Canonical {
 
 /// The L1 form of `text`.
 pub fn canonical(text: &str) -> String {
-    let mut sink = TextSink::default();
-    run(text, &mut sink);
-    sink.text
+    let mut out = String::with_capacity(text.len());
+    canonical_into(text, &mut out);
+    out
 }
 
 /// The L1 form of `text` into `out` (cleared first), reusing its buffer.
 pub fn canonical_into(text: &str, out: &mut String) {
+    out.clear();
+    if super::l1_fast::canonical::<false>(text, out, &mut Vec::new()) {
+        return;
+    }
     let mut sink = TextSink { text: std::mem::take(out) };
     sink.text.clear();
     run(text, &mut sink);
@@ -91,6 +95,18 @@ pub fn canonical_into(text: &str, out: &mut String) {
 /// The L1 form of `text` with a map from output characters to original
 /// byte offsets.
 pub fn canonical_with_offsets(text: &str) -> Canonical {
+    let mut fast = Canonical { text: String::with_capacity(text.len()), offsets: Vec::with_capacity(text.len()) };
+    if super::l1_fast::canonical::<true>(text, &mut fast.text, &mut fast.offsets) {
+        return fast;
+    }
+    let mut sink = MapSink::default();
+    run(text, &mut sink);
+    Canonical { text: sink.text, offsets: sink.offsets }
+}
+
+/// The general path alone, for tests of the fast path.
+#[cfg(test)]
+pub(crate) fn canonical_general(text: &str) -> Canonical {
     let mut sink = MapSink::default();
     run(text, &mut sink);
     Canonical { text: sink.text, offsets: sink.offsets }

@@ -11,6 +11,7 @@
 
 mod fast;
 mod l1;
+mod l1_fast;
 mod l2;
 mod l3;
 
@@ -120,6 +121,17 @@ mod proptests {
                 None => &s[..],
             };
             prop_assert_eq!(WordSpans::new(&s).first_chars(n).collect::<Vec<_>>(), plain_words(prefix));
+        }
+
+        /// The byte-level L1 fast path, when it takes a text, writes what
+        /// the general path writes, offsets included.
+        #[test]
+        fn l1_fast_path_matches_the_general_path(s in arabic_heavy(), t in any::<String>()) {
+            for s in [s, t] {
+                let general = l1::canonical_general(&s);
+                prop_assert_eq!(&canonical_with_offsets(&s), &general);
+                prop_assert_eq!(canonical(&s), general.text);
+            }
         }
 
         #[test]
