@@ -16,7 +16,7 @@ use crate::date::Published;
 use crate::error::Result;
 use crate::ids::{ArticleId, DocIdx};
 use crate::input::{Article, Inputs};
-use crate::normalize::{TokenBuilder, canonical_with_offsets, collect_token_spans};
+use crate::normalize::{Canonical, TokenBuilder, canonical_with_offsets_into, collect_token_spans};
 use crate::progress::Progress;
 use serde::Serialize;
 use std::ops::Range;
@@ -182,6 +182,8 @@ struct Builder {
     scratch: Vec<(usize, Range<usize>)>,
     /// The current line's tokens: form in `surfaces`, L1 byte range.
     spans: Vec<(Range<u32>, Range<usize>)>,
+    /// The current line's L1 form and offsets.
+    canon: Canonical,
 }
 
 impl Builder {
@@ -202,24 +204,23 @@ impl Builder {
         tb: &mut TokenBuilder,
     ) {
         let line = &field_text[range.clone()];
-        let canon = canonical_with_offsets(line);
+        let mut canon = std::mem::take(&mut self.canon);
+        canonical_with_offsets_into(line, &mut canon);
         let l1 = &canon.text;
         self.l1_all.push_str(l1);
         self.l1_all.push('\n');
         // Sentence breaks and quotation marks, as L1 byte offsets.
         let bytes = l1.as_bytes();
         // (ASCII bytes are never part of a longer character.)
-        let breaks: Vec<usize> = (0..bytes.len())
+        let breaks: Vec<usize> = memchr::memchr3_iter(b'.', b'!', b'?', bytes)
             .filter(|&i| {
-                let c = bytes[i];
-                matches!(c, b'.' | b'!' | b'?')
-                    && !(c == b'.'
-                        && i > 0
-                        && bytes[i - 1].is_ascii_digit()
-                        && bytes.get(i + 1).is_some_and(|b| b.is_ascii_digit()))
+                !(bytes[i] == b'.'
+                    && i > 0
+                    && bytes[i - 1].is_ascii_digit()
+                    && bytes.get(i + 1).is_some_and(|b| b.is_ascii_digit()))
             })
             .collect();
-        let marks: Vec<usize> = l1.match_indices('"').map(|(i, _)| i).collect();
+        let marks: Vec<usize> = memchr::memchr_iter(b'"', bytes).collect();
         let first_token = self.tokens.len();
         let mut sentence_from = self.tokens.len();
         let mut next_break = 0;
@@ -271,6 +272,7 @@ impl Builder {
                 self.quotes.push(QuoteSpan { field, tokens: a..b, start, end, text });
             }
         }
+        self.canon = canon;
     }
 }
 
@@ -288,6 +290,7 @@ pub fn prepare(doc: DocIdx, article: &Article<'_>, kept: Vec<Range<usize>>, agen
         l1_all: String::new(),
         scratch: Vec::new(),
         spans: Vec::new(),
+        canon: Canonical::default(),
     };
     let mut tb = TokenBuilder::default();
     let title: &str = &article.title;

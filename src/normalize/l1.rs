@@ -95,13 +95,24 @@ pub fn canonical_into(text: &str, out: &mut String) {
 /// The L1 form of `text` with a map from output characters to original
 /// byte offsets.
 pub fn canonical_with_offsets(text: &str) -> Canonical {
-    let mut fast = Canonical { text: String::with_capacity(text.len()), offsets: Vec::with_capacity(text.len()) };
-    if super::l1_fast::canonical::<true>(text, &mut fast.text, &mut fast.offsets) {
-        return fast;
+    let mut out = Canonical::default();
+    canonical_with_offsets_into(text, &mut out);
+    out
+}
+
+/// [`canonical_with_offsets`] into `out` (cleared first), reusing its
+/// buffers.
+pub fn canonical_with_offsets_into(text: &str, out: &mut Canonical) {
+    out.text.clear();
+    out.offsets.clear();
+    if super::l1_fast::canonical::<true>(text, &mut out.text, &mut out.offsets) {
+        return;
     }
-    let mut sink = MapSink::default();
+    let mut sink = MapSink { text: std::mem::take(&mut out.text), offsets: std::mem::take(&mut out.offsets) };
+    sink.text.clear();
+    sink.offsets.clear();
     run(text, &mut sink);
-    Canonical { text: sink.text, offsets: sink.offsets }
+    (out.text, out.offsets) = (sink.text, sink.offsets);
 }
 
 /// The general path alone, for tests of the fast path.

@@ -15,7 +15,9 @@ mod l1_fast;
 mod l2;
 mod l3;
 
-pub use l1::{Canonical, canonical, canonical_into, canonical_with_offsets, for_each_matching_token};
+pub use l1::{
+    Canonical, canonical, canonical_into, canonical_with_offsets, canonical_with_offsets_into, for_each_matching_token,
+};
 pub use l2::{
     TokenBuilder, WordSpans, collect_token_spans, fold_char, for_each_token, for_each_token_span, is_token_char, tokens,
 };
