@@ -152,8 +152,15 @@ pub fn run_cluster_with(
     let (corpus, signatures, features) = timings.time("read+sign", || {
         read_sign_and_extract(inputs, &job.read, &scheme, progress, |_, _, features, _| features)
     })?;
-    let groups =
-        timings.time("near-duplicates", || find_groups(inputs, &corpus, &signatures, &scheme, &job.dedup, progress))?;
+    // Near-duplicate groups and term weights are independent: the
+    // (sequential) counting of document frequencies runs beside the search.
+    let (groups, idf) = timings.time("near-duplicates+term weights", || {
+        rayon::join(
+            || find_groups(inputs, &corpus, &signatures, &scheme, &job.dedup, progress),
+            || Idf::new(background, &features),
+        )
+    });
+    let groups = groups?;
     let mut group_of: Vec<Option<u32>> = vec![None; corpus.len()];
     for (g, members) in groups.groups.iter().enumerate() {
         for d in members {
@@ -164,7 +171,6 @@ pub fn run_cluster_with(
     for r in &groups.removals {
         duplicate_of[r.doc.get()] = Some(r.keeper);
     }
-    let idf = timings.time("term weights", || Idf::new(background, &features));
     let mut features = features;
     let start = std::time::Instant::now();
     // The items take what they need; the per-article term counts are
