@@ -223,21 +223,24 @@ fn words<'b>(l1: &str, spans: &[std::ops::Range<usize>], buf: &'b mut String) ->
 /// Bits of [`Agencies::shapes`].
 const SHAPE_BITS: usize = 1 << 14;
 
-/// A folded word's byte length and last character, hashed into
+/// A folded word's byte length, first and last characters, hashed into
 /// [`SHAPE_BITS`].
-fn shape(len: usize, last: char) -> usize {
-    (len.wrapping_mul(0x9E37) ^ last as usize) & (SHAPE_BITS - 1)
+fn shape(len: usize, first: char, last: char) -> usize {
+    (len.wrapping_mul(0x9E37) ^ (first as usize).wrapping_mul(0x2F1) ^ last as usize) & (SHAPE_BITS - 1)
 }
 
-/// The folded byte length and last character of an L1 word: without
-/// folding it when it is ASCII and Arabic (where folding keeps lengths).
-fn folded_shape(word: &str) -> Option<(usize, char)> {
+/// True when `text` is ASCII and Arabic (U+0600–U+06FF) only, where
+/// folding keeps byte lengths.
+fn folding_keeps_lengths(text: &str) -> bool {
+    text.bytes().all(|b| b < 0xC0 || (0xD8..=0xDB).contains(&b))
+}
+
+/// The folded byte length and last character of an L1 word; `plain`: the
+/// word is known to be ASCII and Arabic only (see
+/// [`folding_keeps_lengths`]), so it need not be folded to be measured.
+fn folded_shape(word: &str, plain: bool) -> Option<(usize, char)> {
     let last = fold_char(word.chars().next_back()?);
-    if word.bytes().all(|b| b < 0xC0 || (0xD8..=0xDB).contains(&b)) {
-        Some((word.len(), last))
-    } else {
-        Some((fold(word).len(), last))
-    }
+    if plain || folding_keeps_lengths(word) { Some((word.len(), last)) } else { Some((fold(word).len(), last)) }
 }
 
 impl Agencies {
@@ -251,8 +254,8 @@ impl Agencies {
         for (k, form) in agency.forms.iter().enumerate() {
             self.longest = self.longest.max(form.len());
             if let Some(first) = form.first() {
-                if let Some(last) = first.chars().next_back() {
-                    let bit = shape(first.len(), last);
+                if let (Some(head), Some(last)) = (first.chars().next(), first.chars().next_back()) {
+                    let bit = shape(first.len(), head, last);
                     self.shapes[bit / 64] |= 1 << (bit % 64);
                 }
                 self.first_words.entry(first.clone()).or_default().push((self.list.len() as u32, k as u32));
@@ -263,14 +266,21 @@ impl Agencies {
 
     /// Whether the L1 word `word` can be the first word of a form (as
     /// written, or after a one-letter prefix, two bytes in UTF-8): false
-    /// rules it out, true is only a maybe.
-    fn may_start(&self, word: &str) -> bool {
-        let Some((len, last)) = folded_shape(word) else { return false };
-        let has = |len: usize| {
-            let bit = shape(len, last);
+    /// rules it out, true is only a maybe. Folding is a map of characters,
+    /// so the folded word's first and last characters are those of the word
+    /// folded.
+    fn may_start(&self, word: &str, plain: bool) -> bool {
+        let Some((len, last)) = folded_shape(word, plain) else { return false };
+        let has = |len: usize, first: char| {
+            let bit = shape(len, first, last);
             self.shapes[bit / 64] & (1 << (bit % 64)) != 0
         };
-        has(len) || (len > 2 && has(len - 2))
+        let mut chars = word.chars().map(fold_char);
+        let Some(first) = chars.next() else { return false };
+        has(len, first)
+            || (len > 2
+                && matches!(first, 'ل' | 'ب' | 'و' | 'ف')
+                && chars.next().is_some_and(|second| has(len - 2, second)))
     }
 
     /// The (agency, form) pairs whose first word may be `word`, as written
@@ -298,13 +308,14 @@ impl Agencies {
     /// is one.
     pub fn find(&self, l1: &str) -> Vec<Attribution> {
         let spans: Vec<std::ops::Range<usize>> = WordSpans::new(l1).collect();
+        let plain = folding_keeps_lengths(l1);
         let mut folded = String::new();
         let mut out: Vec<Attribution> = Vec::new();
         let mut at = 0;
         let mut candidates = Vec::new();
         while at < spans.len() {
             let word = &l1[spans[at].clone()];
-            let may_be_a_name = self.may_start(word) && {
+            let may_be_a_name = self.may_start(word, plain) && {
                 folded.clear();
                 fold_into(word, &mut folded);
                 self.candidates(&folded, &mut candidates);
