@@ -499,9 +499,12 @@ impl StoryIndex {
             return s as usize;
         }
         let threshold = if item.time.is_some() { o.threshold } else { o.threshold + o.undated_extra };
+        // The heaviest terms (ties: the smaller key), in no particular order.
         let mut probes: Vec<(u64, f32)> = item.vector.clone();
-        probes.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        probes.truncate(o.probe_terms);
+        if probes.len() > o.probe_terms {
+            probes.select_nth_unstable_by(o.probe_terms - 1, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            probes.truncate(o.probe_terms);
+        }
         let candidates = self.candidates(&probes, item.time);
         let o = &self.options;
         let terms = TermFilter::new(&item.vector);
