@@ -58,6 +58,8 @@ pub struct Sentence {
     pub start: usize,
     /// End offset (exclusive).
     pub end: usize,
+    /// The same span as byte offsets in the field.
+    pub bytes: Range<usize>,
 }
 
 /// A quoted span.
@@ -136,7 +138,7 @@ impl MemberText {
     /// The text of sentence `s`.
     pub fn sentence_text(&self, s: usize) -> String {
         let sen = &self.sentences[s];
-        self.slice(sen.field, sen.start, sen.end)
+        self.field(sen.field)[sen.bytes.clone()].to_string()
     }
 }
 
@@ -187,10 +189,14 @@ struct Builder {
 }
 
 impl Builder {
-    fn close_sentence(&mut self, field: Field, from: usize) {
-        if self.tokens.len() > from {
-            let (start, end) = (self.tokens[from].start, self.tokens[self.tokens.len() - 1].end);
-            self.sentences.push(Sentence { field, tokens: from..self.tokens.len(), start, end });
+    /// Ends the sentence of the current line's words `from..` (if any);
+    /// `first_token` is the line's first word.
+    fn close_sentence(&mut self, field: Field, from: usize, first_token: usize) {
+        let to = self.tokens.len();
+        if to > from {
+            let (start, end) = (self.tokens[from].start, self.tokens[to - 1].end);
+            let bytes = self.scratch[from - first_token].1.start..self.scratch[to - 1 - first_token].1.end;
+            self.sentences.push(Sentence { field, tokens: from..to, start, end, bytes });
         }
     }
 
@@ -232,10 +238,7 @@ impl Builder {
         collect_token_spans(l1, tb, &mut self.surfaces, &mut spans);
         for (surface, r) in spans.drain(..) {
             while next_break < breaks.len() && breaks[next_break] < r.start {
-                if self.tokens.len() > sentence_from {
-                    let (start, end) = (self.tokens[sentence_from].start, self.tokens[self.tokens.len() - 1].end);
-                    self.sentences.push(Sentence { field, tokens: sentence_from..self.tokens.len(), start, end });
-                }
+                self.close_sentence(field, sentence_from, first_token);
                 sentence_from = self.tokens.len();
                 next_break += 1;
             }
@@ -254,7 +257,7 @@ impl Builder {
             });
         }
         self.spans = spans;
-        self.close_sentence(field, sentence_from);
+        self.close_sentence(field, sentence_from, first_token);
         // Quotes: words between the 1st and 2nd mark, 3rd and 4th, ...
         for pair in marks.chunks_exact(2) {
             let inside: Vec<usize> = self
@@ -383,6 +386,9 @@ mod tests {
         // Title, then two sentences of the text.
         assert_eq!(m.sentences.len(), 3);
         assert!(m.sentence_text(2).starts_with("ثم"));
+        for (s, sen) in m.sentences.iter().enumerate() {
+            assert_eq!(m.sentence_text(s), m.slice(sen.field, sen.start, sen.end), "bytes and chars agree");
+        }
         assert!(!m.tokens.iter().any(|t| m.surface(t) == "زاءد"), "the boilerplate line is left out");
     }
 }
