@@ -170,7 +170,8 @@ struct Prepared {
     postings: Vec<u32>,
     /// Content stem → its run of `postings`.
     runs: AHashMap<u64, (u32, u32)>,
-    /// Stem 3-grams (quotes carried), sorted, distinct.
+    /// Stem 3-grams (quotes carried), sorted, distinct; empty when no
+    /// member of the story quotes anything.
     grams: Vec<u64>,
     /// (stem, count, IDF-weighted count), sorted by stem.
     tf: Vec<(u64, u32, f64)>,
@@ -217,8 +218,9 @@ fn story_idf(counted: &[Counted], idf: &Idf<'_>) -> Vec<(u64, f64)> {
 }
 
 impl Prepared {
-    /// `weights`: the story's [`story_idf`].
-    fn new(m: &MemberText, counted: &Counted, weights: &[(u64, f64)]) -> Self {
+    /// `weights`: the story's [`story_idf`]; `quoting`: some member of the
+    /// story quotes (else the 3-grams are never asked for).
+    fn new(m: &MemberText, counted: &Counted, weights: &[(u64, f64)], quoting: bool) -> Self {
         let o = AlignOptions::default();
         let fields = [m.field_tokens(Field::Title), m.field_tokens(Field::Text)];
         let seeds = fields.clone().map(|r| {
@@ -265,9 +267,12 @@ impl Prepared {
         for (i, &(k, _)) in pairs.iter().enumerate() {
             runs.entry(k).or_insert((i as u32, i as u32)).1 += 1;
         }
-        let mut grams: Vec<u64> = m.tokens.windows(3).map(gram).collect();
-        grams.sort_unstable();
-        grams.dedup();
+        let mut grams: Vec<u64> = Vec::new();
+        if quoting {
+            grams.extend(m.tokens.windows(3).map(gram));
+            grams.sort_unstable();
+            grams.dedup();
+        }
         Self {
             seeds,
             index,
@@ -336,7 +341,9 @@ pub fn diverge(story: &StoryText, idf: &Idf<'_>) -> Vec<Divergence> {
     let n = members.len();
     let counted: Vec<Counted> = members.iter().map(Counted::new).collect();
     let weights = story_idf(&counted, idf);
-    let prepared: Vec<Prepared> = members.iter().zip(&counted).map(|(m, c)| Prepared::new(m, c, &weights)).collect();
+    let quoting = members.iter().any(|m| !m.quotes.is_empty());
+    let prepared: Vec<Prepared> =
+        members.iter().zip(&counted).map(|(m, c)| Prepared::new(m, c, &weights, quoting)).collect();
     // found[x][y][s]: sentence s of x is found in y. passages[x][y]: x's
     // passages shared with y.
     let mut found: Vec<Vec<Vec<bool>>> = vec![vec![Vec::new(); n]; n];
