@@ -446,7 +446,7 @@ pub fn diverge(story: &StoryText, idf: &Idf<'_>) -> Vec<Divergence> {
                 distinctive_terms: distinctive(m, &own.tf, &priors),
                 attributions: m.attributions.clone(),
                 quotes: quotes(x, members, &prepared),
-                passages: others.iter().flat_map(|&y| passages[x][y].iter().cloned()).collect(),
+                passages: others.iter().flat_map(|&y| std::mem::take(&mut passages[x][y])).collect(),
                 sentences: m
                     .sentences
                     .iter()
