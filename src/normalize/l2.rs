@@ -75,24 +75,6 @@ pub fn is_token_char(c: char) -> bool {
     }
 }
 
-/// The character at byte `i` of `s` and its length in bytes (ASCII and the
-/// two-byte range, which holds Arabic, without the general decoder).
-#[inline]
-fn char_at(s: &str, i: usize) -> (char, usize) {
-    let b = s.as_bytes();
-    match b[i] {
-        a if a < 0x80 => (char::from(a), 1),
-        a @ 0xC2..=0xDF => {
-            let c = (u32::from(a & 0x1F) << 6) | u32::from(b[i + 1] & 0x3F);
-            (char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER), 2)
-        }
-        _ => {
-            let c = s[i..].chars().next().unwrap_or(char::REPLACEMENT_CHARACTER);
-            (c, c.len_utf8())
-        }
-    }
-}
-
 /// The words of an L1 text, unfolded: maximal runs of token characters
 /// ([`is_token_char`]), as byte ranges, in order. What date and agency
 /// matching read (they need L1 forms, before L2 folding). Optionally only
@@ -123,18 +105,50 @@ impl Iterator for WordSpans<'_> {
     type Item = std::ops::Range<usize>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let mut start = None;
+        // Skip to the next token character, then read to the end of its run.
+        let table = token_table();
+        let start = loop {
+            if self.pos >= self.text.len() || self.chars >= self.max_chars {
+                return None;
+            }
+            let (token, len) = token_char_at(table, self.text, self.pos);
+            if token {
+                break self.pos;
+            }
+            self.pos += len;
+            self.chars += 1;
+        };
         while self.pos < self.text.len() && self.chars < self.max_chars {
-            let (c, len) = char_at(self.text, self.pos);
-            match (is_token_char(c), start) {
-                (true, None) => start = Some(self.pos),
-                (false, Some(from)) => return Some(from..self.pos),
-                _ => {}
+            let (token, len) = token_char_at(table, self.text, self.pos);
+            if !token {
+                break;
             }
             self.pos += len;
             self.chars += 1;
         }
-        start.map(|from| from..self.pos)
+        Some(start..self.pos)
+    }
+}
+
+/// [`is_token_char`] of the one- and two-byte characters (ASCII to Arabic).
+fn token_table() -> &'static [bool; 0x800] {
+    static TABLE: std::sync::OnceLock<[bool; 0x800]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| std::array::from_fn(|cp| is_token_char(char::from_u32(cp as u32).expect("BMP"))))
+}
+
+/// Whether the character at byte `i` of `s` is a token character, and its
+/// length in bytes; one- and two-byte characters from `table`
+/// ([`token_table`]).
+#[inline(always)]
+fn token_char_at(table: &[bool; 0x800], s: &str, i: usize) -> (bool, usize) {
+    let b = s.as_bytes();
+    match b[i] {
+        a if a < 0x80 => (table[usize::from(a)], 1),
+        a if a < 0xE0 => (table[(usize::from(a & 0x1F) << 6) | usize::from(b[i + 1] & 0x3F)], 2),
+        _ => {
+            let c = s[i..].chars().next().expect("char boundary");
+            (is_token_char(c), c.len_utf8())
+        }
     }
 }
 
