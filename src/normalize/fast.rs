@@ -9,11 +9,10 @@
 //! that they agree on arbitrary text. The first unstable character makes the
 //! fast path give up (the caller then resets and takes the general path).
 
-use super::l1::{Out, is_stable_starter, map_char};
+use super::l1::{Out, is_inert_mark, is_isolated_starter, is_stable_starter, map_char};
 use super::l2::{fold_char, is_token_char, starts_numeric};
 use std::sync::OnceLock;
-use unicode_normalization::char::canonical_combining_class;
-use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+use unicode_normalization::UnicodeNormalization;
 
 /// What a character does to the token stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,15 +63,10 @@ fn act_of(c: char) -> Act {
 ///   following mark that could compose is itself unstable and stops the fast
 ///   path anyway.
 fn unstable_act(c: char) -> Act {
-    if matches!(map_char(c), Out::Drop)
-        && !matches!(c, '\u{0653}'..='\u{0655}')
-        && ('\u{0600}'..='\u{08FF}').contains(&c)
-    {
+    if is_inert_mark(c) {
         return Act::Drop;
     }
-    let starter = canonical_combining_class(c) == 0;
-    let never_composes = is_nfc_quick(std::iter::once(c)) != IsNormalized::Maybe;
-    if starter && never_composes {
+    if is_isolated_starter(c) {
         let replacement: String = std::iter::once(c).nfkc().collect();
         let inert = replacement.chars().all(|d| {
             is_stable_starter(d) && matches!(act_of(d), Act::Boundary | Act::Drop) && d != '\u{066B}' && d != '\u{066C}'

@@ -47,7 +47,7 @@
 use super::l2::{TokenBuilder, for_each_token};
 use std::sync::OnceLock;
 use unicode_normalization::char::canonical_combining_class;
-use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc, is_nfkc_quick};
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick, is_nfkc, is_nfkc_quick};
 
 /// L1 output together with a map back into the original text.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -186,6 +186,20 @@ fn class_in(table: &[u8], c: char) -> u8 {
 #[inline]
 pub(crate) fn is_stable_starter(c: char) -> bool {
     (c as u32) < 0x80 || class_in(class_table(), c) == STABLE_STARTER
+}
+
+/// An unstable Arabic mark that rule 2 deletes and that takes part in no
+/// composition (only U+0653–U+0655 compose, with alef, waw and yeh): deleted
+/// whatever surrounds it. The fast paths rely on this.
+pub(crate) fn is_inert_mark(c: char) -> bool {
+    matches!(map_char(c), Out::Drop) && !matches!(c, '\u{0653}'..='\u{0655}') && ('\u{0600}'..='\u{08FF}').contains(&c)
+}
+
+/// A starter that composes with nothing on either side, so that NFKC turns
+/// it into its own NFKC whatever surrounds it (no-break space, ellipsis,
+/// presentation forms). The fast paths rely on this.
+pub(crate) fn is_isolated_starter(c: char) -> bool {
+    canonical_combining_class(c) == 0 && is_nfc_quick(std::iter::once(c)) != IsNormalized::Maybe
 }
 
 // ---------------------------------------------------------------------------

@@ -27,10 +27,9 @@
 //! the first character it cannot handle, the fast path gives up and the
 //! caller takes the general path.
 
-use super::l1::{Out, is_stable_starter, map_char};
+use super::l1::{Out, is_inert_mark, is_isolated_starter, is_stable_starter, map_char};
 use std::sync::OnceLock;
-use unicode_normalization::char::canonical_combining_class;
-use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+use unicode_normalization::UnicodeNormalization;
 
 /// What L1 does with one character.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,16 +75,10 @@ fn act_of(c: char) -> Act {
     if is_stable_starter(c) {
         return stable_act(c);
     }
-    if matches!(map_char(c), Out::Drop)
-        && !matches!(c, '\u{0653}'..='\u{0655}')
-        && ('\u{0600}'..='\u{08FF}').contains(&c)
-    {
+    if is_inert_mark(c) {
         return Act::DropMark;
     }
-    let starter = canonical_combining_class(c) == 0;
-    let never_composes = is_nfc_quick(std::iter::once(c)) != IsNormalized::Maybe;
-    let inert = starter
-        && never_composes
+    let inert = is_isolated_starter(c)
         && std::iter::once(c)
             .nfkc()
             .all(|d| is_stable_starter(d) && matches!(stable_act(d), Act::Keep | Act::Map(_) | Act::Drop | Act::Space));
