@@ -467,15 +467,10 @@ pub fn dateline(l1: &str) -> Option<Date> {
     first_mention(l1, 400, None, |m| m.written == Written::Full).map(|m| m.date)
 }
 
-/// The day an article reports: the first mention, in text order, that lies
-/// between two weeks before and one day after the known day (older dates are
-/// background, such as «the last meeting in January 2020»).
-pub fn event_date(mentions: &[Mention], reference: Date) -> Option<Date> {
-    mentions.iter().map(|m| m.date).find(|&d| is_event_date(d, reference))
-}
-
 /// Whether `date` can be the day an article of day `reference` reports:
-/// from two weeks before to one day after.
+/// from two weeks before to one day after (older dates are background, such
+/// as «the last meeting in January 2020»). The day an article reports is its
+/// first mention, in text order, that this accepts ([`first_mention`]).
 pub fn is_event_date(date: Date, reference: Date) -> bool {
     date.since(reference).map(|s| s.get_days()).is_ok_and(|days| (-14..=1).contains(&days))
 }
@@ -559,6 +554,7 @@ mod tests {
         assert_eq!(dateline(&canonical(seed3)), Some(date(2017, 1, 8)));
         let text = canonical("اللقاء الأخير كان في 5 كانون الثاني 2020، أما اللقاء الجديد فجرى الأحد 27 من شباط");
         let r = date(2022, 2, 28);
-        assert_eq!(event_date(&mentions(&text, Some(r)), r), Some(date(2022, 2, 27)));
+        let event = first_mention(&text, usize::MAX, Some(r), |m| is_event_date(m.date, r)).map(|m| m.date);
+        assert_eq!(event, Some(date(2022, 2, 27)));
     }
 }

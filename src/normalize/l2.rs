@@ -258,23 +258,24 @@ pub fn collect_token_spans(
     forms: &mut String,
     spans: &mut Vec<(std::ops::Range<u32>, std::ops::Range<usize>)>,
 ) {
-    let (forms_before, spans_before) = (forms.len(), spans.len());
-    let mut push = |t: &str, r: std::ops::Range<usize>| {
+    fn push(
+        forms: &mut String,
+        spans: &mut Vec<(std::ops::Range<u32>, std::ops::Range<usize>)>,
+        t: &str,
+        r: std::ops::Range<usize>,
+    ) {
         let from = forms.len() as u32;
         forms.push_str(t);
         spans.push((from..forms.len() as u32, r));
-    };
+    }
+    let (forms_before, spans_before) = (forms.len(), spans.len());
     let mut buf = std::mem::take(&mut builder.composed);
-    let fast = super::fast::token_spans(l1, &mut buf, &mut push);
+    let fast = super::fast::token_spans(l1, &mut buf, |t, r| push(forms, spans, t, r));
     builder.composed = buf;
     if !fast {
         forms.truncate(forms_before);
         spans.truncate(spans_before);
-        for_each_token_span(l1, builder, |t, r| {
-            let from = forms.len() as u32;
-            forms.push_str(t);
-            spans.push((from..forms.len() as u32, r));
-        });
+        for_each_token_span(l1, builder, |t, r| push(forms, spans, t, r));
     }
 }
 
