@@ -1,5 +1,6 @@
 //! Criterion benchmarks of the pipeline stages, with throughput:
-//! normalize (L1), tokenize (L1 + L2, fused), shingle (word 5-shingles),
+//! normalize (L1), tokenize (L1 + L2, fused), stem (L3 term keys of the L2
+//! tokens), shingle (word 5-shingles),
 //! sign (each MinHash variant, 128 values) and band (LSH candidates).
 //!
 //! Input: the first 2,000 articles of the shared corpus when it is present
@@ -10,6 +11,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use riwaya::input::{FieldMap, parse_json};
 use riwaya::lsh::{CandidateLimits, LshParams, candidate_pairs};
 use riwaya::minhash::{MinHasher, SketchScratch, Variant};
+use riwaya::background::token_key;
 use riwaya::normalize::{TokenBuilder, canonical, for_each_matching_token};
 use riwaya::shingle::{Scratch, ShingleKind, Shingler, into_set};
 use std::hint::black_box;
@@ -61,6 +63,12 @@ fn stages(c: &mut Criterion) {
             n
         })
     });
+    let mut tokens: Vec<String> = Vec::new();
+    let (mut builder, mut l1) = (TokenBuilder::default(), String::new());
+    for t in &texts {
+        for_each_matching_token(t, &mut builder, &mut l1, |w| tokens.push(w.to_owned()), || {});
+    }
+    g.bench_function("stem_l3", |b| b.iter(|| tokens.iter().fold(0u64, |x, t| x ^ token_key(t))));
     let shingler = Shingler::new(ShingleKind::Words(5), 1);
     g.bench_function("shingle_word5", |b| {
         let (mut scratch, mut out) = (Scratch::default(), Vec::new());

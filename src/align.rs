@@ -12,7 +12,6 @@
 //! wins.
 
 use crate::hash::hash_u64s;
-use ahash::AHashMap;
 use std::ops::Range;
 
 /// Alignment settings.
@@ -62,7 +61,7 @@ pub fn seed_hashes(seq: &[u64], seed: usize) -> Vec<u64> {
 /// seed and in text order within a seed, and each seed's run of it.
 #[derive(Debug, Clone, Default)]
 pub struct SeedIndex {
-    runs: AHashMap<u64, (u32, u32)>,
+    runs: crate::hash::KeyMap<(u32, u32)>,
     positions: Vec<u32>,
 }
 
@@ -71,7 +70,7 @@ impl SeedIndex {
     pub fn new(hashes: &[u64]) -> Self {
         let mut pairs: Vec<(u64, u32)> = hashes.iter().enumerate().map(|(j, &h)| (h, j as u32)).collect();
         pairs.sort_unstable();
-        let mut runs: AHashMap<u64, (u32, u32)> = AHashMap::with_capacity(pairs.len());
+        let mut runs = crate::hash::KeyMap::with_capacity_and_hasher(pairs.len(), Default::default());
         for (i, &(h, _)) in pairs.iter().enumerate() {
             runs.entry(h).or_insert((i as u32, i as u32)).1 += 1;
         }

@@ -169,7 +169,7 @@ struct Prepared {
     /// Sentences holding each content stem, stem by stem (see `runs`).
     postings: Vec<u32>,
     /// Content stem → its run of `postings`.
-    runs: AHashMap<u64, (u32, u32)>,
+    runs: crate::hash::KeyMap<(u32, u32)>,
     /// Stem 3-grams (quotes carried), sorted, distinct; empty when no
     /// member of the story quotes anything.
     grams: Vec<u64>,
@@ -263,7 +263,7 @@ impl Prepared {
             })
             .collect();
         pairs.sort_unstable();
-        let mut runs: AHashMap<u64, (u32, u32)> = AHashMap::with_capacity(pairs.len());
+        let mut runs = crate::hash::KeyMap::with_capacity_and_hasher(pairs.len(), Default::default());
         for (i, &(k, _)) in pairs.iter().enumerate() {
             runs.entry(k).or_insert((i as u32, i as u32)).1 += 1;
         }

@@ -144,7 +144,7 @@ pub struct Idf<'b> {
     /// The IDF and background document frequency of every term the batch
     /// holds, computed once (a hash lookup instead of a binary search of
     /// the background table for each).
-    table: AHashMap<u64, (f64, u32)>,
+    table: crate::hash::KeyMap<(f64, u32)>,
     docs: u64,
 }
 
@@ -152,7 +152,7 @@ impl<'b> Idf<'b> {
     /// IDF over `features` (each article counts once per term) and the
     /// background table.
     pub fn new<'f>(background: &'b Background, features: impl IntoIterator<Item = &'f Features>) -> Self {
-        let mut df: AHashMap<u64, u32> = AHashMap::new();
+        let mut df: crate::hash::KeyMap<u32> = crate::hash::KeyMap::default();
         let mut docs = 0;
         for f in features {
             docs += 1;
@@ -164,7 +164,7 @@ impl<'b> Idf<'b> {
     }
 
     /// An IDF from stored counts (for an index).
-    pub fn from_counts(background: &'b Background, df: AHashMap<u64, u32>, docs: u64) -> Self {
+    pub fn from_counts(background: &'b Background, df: impl IntoIterator<Item = (u64, u32)>, docs: u64) -> Self {
         let n = (background.docs() + docs + 1) as f64;
         let table = df
             .into_iter()
@@ -463,11 +463,11 @@ pub struct StoryIndex {
     stories: Vec<Story>,
     /// Term → stories whose centroid has (or had) it, that a dated article
     /// at [`StoryIndex::horizon`] or later could still join.
-    postings: AHashMap<u64, Vec<u32>>,
+    postings: crate::hash::KeyMap<Vec<u32>>,
     /// Term → stories moved out of `postings` because their span can no
     /// longer take dated articles from the horizon on; consulted only for
     /// undated articles and articles older than the horizon.
-    retired: AHashMap<u64, Vec<u32>>,
+    retired: crate::hash::KeyMap<Vec<u32>>,
     /// The latest article time seen.
     horizon: Option<i64>,
     group_story: AHashMap<u32, u32>,
