@@ -8,10 +8,10 @@
 //! bundled seed articles, so the benchmarks always run.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use riwaya::background::token_key;
 use riwaya::input::{FieldMap, parse_json};
 use riwaya::lsh::{CandidateLimits, LshParams, candidate_pairs};
 use riwaya::minhash::{MinHasher, SketchScratch, Variant};
-use riwaya::background::token_key;
 use riwaya::normalize::{TokenBuilder, canonical, for_each_matching_token};
 use riwaya::shingle::{Scratch, ShingleKind, Shingler, into_set};
 use std::hint::black_box;
