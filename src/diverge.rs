@@ -348,7 +348,7 @@ pub fn diverge(story: &StoryText, idf: &Idf<'_>) -> Vec<Divergence> {
     // passages shared with y.
     let mut found: Vec<Vec<Vec<bool>>> = vec![vec![Vec::new(); n]; n];
     let mut passages: Vec<Vec<Vec<SharedPassage>>> = vec![vec![Vec::new(); n]; n];
-    let mut scratch = (Vec::new(), Vec::new());
+    let mut scratch = FoundScratch::default();
     for x in 0..n {
         for y in x + 1..n {
             let (px, py) = aligned(&members[x], &prepared[x], &members[y], &prepared[y]);
@@ -498,6 +498,19 @@ fn aligned(a: &MemberText, pa: &Prepared, b: &MemberText, pb: &Prepared) -> (Vec
     (for_a, for_b)
 }
 
+/// Buffers [`found_in`] reuses from pair to pair.
+#[derive(Default)]
+struct FoundScratch {
+    /// Per sentence of `b`, content stems shared with the sentence of `a`
+    /// at hand; all zero between calls.
+    counts: Vec<u32>,
+    /// The sentences of `b` with a count.
+    touched: Vec<u32>,
+    /// Per word of `a`: inside a passage aligned with `b` (empty when
+    /// there are no passages).
+    covered: Vec<bool>,
+}
+
 /// For each sentence of `a`: is it found in `b`? Either aligned passages
 /// cover half its words, or it shares at least half of its content stems
 /// (and three) with one of `b`'s sentences.
@@ -506,19 +519,25 @@ fn found_in(
     pa: &Prepared,
     passages: &[SharedPassage],
     pb: &Prepared,
-    (counts, touched): &mut (Vec<u32>, Vec<u32>),
+    scratch: &mut FoundScratch,
 ) -> Vec<bool> {
-    let mut covered = vec![false; a.tokens.len()];
-    for p in passages {
-        covered[p.words_range.clone()].fill(true);
+    let FoundScratch { counts, touched, covered } = scratch;
+    covered.clear();
+    if !passages.is_empty() {
+        covered.resize(a.tokens.len(), false);
+        for p in passages {
+            covered[p.words_range.clone()].fill(true);
+        }
     }
-    counts.clear();
-    counts.resize(pb.content.len(), 0);
+    let b_sentences = pb.content_at.len() - 1;
+    if counts.len() < b_sentences {
+        counts.resize(b_sentences, 0);
+    }
     (0..a.sentences.len())
         .map(|s| {
             let range = a.sentences[s].tokens.clone();
             let len = range.len();
-            let aligned = covered[range].iter().filter(|&&c| c).count();
+            let aligned = if covered.is_empty() { 0 } else { covered[range].iter().filter(|&&c| c).count() };
             if len > 0 && aligned * 2 >= len {
                 return true;
             }
