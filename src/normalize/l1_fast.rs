@@ -257,13 +257,13 @@ pub(crate) fn canonical<const OFFSETS: bool>(text: &str, out: &mut String, offse
             let c = text[i..].chars().next().expect("char boundary");
             (act_of(c), c.len_utf8())
         };
+        // Whatever the rules see ends a `\r\n` pair.
+        if act != Act::Transparent {
+            pending_cr = false;
+        }
         match act {
-            Act::Keep => {
-                pending_cr = false;
-                o.last = Last::Other;
-            }
+            Act::Keep => o.last = Last::Other,
             Act::Map(m) => {
-                pending_cr = false;
                 o.cut(i, i + len);
                 o.push(m, i);
                 o.last = Last::Other;
@@ -275,19 +275,16 @@ pub(crate) fn canonical<const OFFSETS: bool>(text: &str, out: &mut String, offse
                 continue;
             }
             Act::Drop => {
-                pending_cr = false;
                 o.cut(i, i + len);
             }
             Act::DropMark => {
                 // Unstable: part of the segment of the starter before it.
-                pending_cr = false;
                 o.cut(i, i + len);
                 segment.get_or_insert(i);
                 i += len;
                 continue;
             }
             Act::Space => {
-                pending_cr = false;
                 if o.last == Last::Other && b == b' ' {
                     o.last = Last::Space;
                 } else {
@@ -296,11 +293,9 @@ pub(crate) fn canonical<const OFFSETS: bool>(text: &str, out: &mut String, offse
                 }
             }
             Act::Newline => {
-                pending_cr = false;
                 o.newline(i, i + len);
             }
             Act::Replace => {
-                pending_cr = false;
                 o.cut(i, i + len);
                 let at = *segment.get_or_insert(i);
                 let c = text[i..].chars().next().expect("char boundary");
