@@ -149,7 +149,7 @@ pub fn run_cluster_with(
 ) -> Result<ClusterRun> {
     let scheme = job.scheme();
     let mut timings = Timings::default();
-    let (corpus, signatures, features) = timings.time("read+sign", || {
+    let (corpus, signatures, mut features) = timings.time("read+sign", || {
         read_sign_and_extract(inputs, &job.read, &scheme, progress, |_, _, features, _| features)
     })?;
     // Near-duplicate groups and term weights are independent: the
@@ -161,104 +161,26 @@ pub fn run_cluster_with(
         )
     });
     let groups = groups?;
-    let mut group_of: Vec<Option<u32>> = vec![None; corpus.len()];
-    for (g, members) in groups.groups.iter().enumerate() {
-        for d in members {
-            group_of[d.get()] = Some(g as u32);
-        }
-    }
     let mut duplicate_of = vec![None; corpus.len()];
     for r in &groups.removals {
         duplicate_of[r.doc.get()] = Some(r.keeper);
     }
-    let mut features = features;
     let start = std::time::Instant::now();
-    // The items take what they need; the per-article term counts are
-    // released (see [`ClusterRun::features`]).
-    let items: Vec<Item> = features
-        .par_iter_mut()
-        .enumerate()
-        .map(|(i, f)| {
-            let vector = idf.vector(f, job.story.article_terms);
-            f.terms = Vec::new();
-            Item {
-                doc: DocIdx(i as u32),
-                id: corpus.docs[i].id.clone(),
-                vector,
-                quote_grams: std::mem::take(&mut f.quote_grams),
-                time: f.time,
-                day_only: f.day_only,
-                event_day: f.event_day,
-                group: group_of[i],
-            }
-        })
-        .collect();
-    let time_of = |d: &DocIdx| features[d.get()].time;
-    let member_order = |a: &DocIdx, b: &DocIdx| {
-        (time_of(a).is_none(), time_of(a), &corpus.doc(*a).id).cmp(&(
-            time_of(b).is_none(),
-            time_of(b),
-            &corpus.doc(*b).id,
-        ))
-    };
+    let items = story_items(&corpus, &groups, &idf, &mut features, job.story.article_terms);
+    let order = MemberOrder { corpus: &corpus, features: &features };
     // Stories are measured as they close, on the threads the (sequential)
     // story building leaves idle, when the input can be read at offsets.
     let overlap = !job.no_divergence && corpus.reads_at_offsets(inputs)?;
-    let keep_all_texts = job.keep_texts.is_none();
-    let early: std::sync::Mutex<Vec<MeasuredBatch>> = std::sync::Mutex::new(Vec::new());
-    let mut stories_done = std::time::Duration::ZERO;
-    let stories = rayon::scope(|scope| {
-        let early = &early;
-        let corpus = &corpus;
-        let idf = &idf;
-        let spawn = |batch: Vec<(usize, Vec<DocIdx>)>| {
-            scope.spawn(move |_| {
-                let first = batch[0].0;
-                let measured = measure_batch(inputs, corpus, batch, idf, keep_all_texts, progress);
-                early.lock().unwrap_or_else(|e| e.into_inner()).push((first, measured));
-            })
-        };
-        let (mut pending, mut pending_members) = (Vec::new(), 0usize);
-        let stories = cluster_closing(items, &job.story, |s, story| {
-            if !overlap || story.members.len() < 2 {
-                return;
-            }
-            let mut members = story.members.clone();
-            members.sort_by(member_order);
-            pending_members += members.len();
-            pending.push((s, members));
-            if pending_members >= job.divergence_batch {
-                spawn(std::mem::take(&mut pending));
-                pending_members = 0;
-            }
-        });
-        if !pending.is_empty() {
-            spawn(pending);
-        }
-        stories_done = start.elapsed();
-        stories
-    });
+    let measure = |batch| measure_batch(inputs, &corpus, batch, &idf, job.keep_texts.is_none(), progress);
+    let (built, early, built_at) = build_stories(items, job, overlap, &order, &measure);
+    let stories_done = built_at.duration_since(start);
     timings.record("stories", stories_done);
-    // Stories in output order (by first publication time, then id), each
-    // with its index during building.
-    let mut built: Vec<(usize, Story)> = stories.into_iter().enumerate().collect();
-    built.sort_by(|(_, a), (_, b)| {
-        (a.first_time.is_none(), a.first_time, &a.id).cmp(&(b.first_time.is_none(), b.first_time, &b.id))
-    });
-    let mut position = vec![0; built.len()];
-    for (p, (s, story)) in built.iter_mut().enumerate() {
-        position[*s] = p;
-        story.members.sort_by(member_order);
-    }
-    let stories: Vec<Story> = built.into_iter().map(|b| b.1).collect();
+    let (stories, position) = in_output_order(built, &order);
     let (texts, divergence) = if job.no_divergence {
         (vec![None; stories.len()], vec![Vec::new(); stories.len()])
     } else if overlap {
-        let batches = early.into_inner().unwrap_or_else(|e| e.into_inner());
         let finals: Vec<&[DocIdx]> = stories.iter().map(|s| s.members.as_slice()).collect();
-        let measured = collect_measured(batches, &position, &finals, |late| {
-            measure_batch(inputs, &corpus, late, &idf, keep_all_texts, progress)
-        })?;
+        let measured = collect_measured(early, &position, &finals, measure)?;
         let (mut texts, divergence): Measured = measured.into_iter().map(|(d, t)| (t, d)).unzip();
         if let Some(k) = job.keep_texts {
             // The kept stories are known only now: their texts are read again.
@@ -276,6 +198,125 @@ pub fn run_cluster_with(
     // Measuring began during story building; what it added is counted here.
     timings.record("divergence", start.elapsed().saturating_sub(stories_done));
     Ok(ClusterRun { corpus, signatures, groups, features, stories, divergence, texts, duplicate_of, timings })
+}
+
+/// Each article as the story layer sees it: its IDF-weighted vector (of at
+/// most `article_terms` terms), quotes, times and near-duplicate group. The
+/// items take what they need from `features`; the per-article term counts
+/// are released (see [`ClusterRun::features`]).
+fn story_items(
+    corpus: &Corpus,
+    groups: &Groups,
+    idf: &Idf<'_>,
+    features: &mut [Features],
+    article_terms: usize,
+) -> Vec<Item> {
+    let mut group_of: Vec<Option<u32>> = vec![None; corpus.len()];
+    for (g, members) in groups.groups.iter().enumerate() {
+        for d in members {
+            group_of[d.get()] = Some(g as u32);
+        }
+    }
+    features
+        .par_iter_mut()
+        .enumerate()
+        .map(|(i, f)| {
+            let vector = idf.vector(f, article_terms);
+            f.terms = Vec::new();
+            Item {
+                doc: DocIdx(i as u32),
+                id: corpus.docs[i].id.clone(),
+                vector,
+                quote_grams: std::mem::take(&mut f.quote_grams),
+                time: f.time,
+                day_only: f.day_only,
+                event_day: f.event_day,
+                group: group_of[i],
+            }
+        })
+        .collect()
+}
+
+/// The order of a story's members, and of stories by their first member:
+/// by time (undated last), then id.
+struct MemberOrder<'a> {
+    corpus: &'a Corpus,
+    features: &'a [Features],
+}
+
+impl MemberOrder<'_> {
+    fn cmp(&self, a: &DocIdx, b: &DocIdx) -> std::cmp::Ordering {
+        let time = |d: &DocIdx| self.features[d.get()].time;
+        (time(a).is_none(), time(a), &self.corpus.doc(*a).id).cmp(&(
+            time(b).is_none(),
+            time(b),
+            &self.corpus.doc(*b).id,
+        ))
+    }
+}
+
+/// Builds the stories ([`cluster_closing`]). With `overlap`, each story of
+/// two or more is handed, members in order, to `measure` as soon as it
+/// closes, about [`ClusterJob::divergence_batch`] members at a time, on the
+/// threads the story building leaves idle. Returns the stories in building
+/// order, the batches measured, and when the building ended (the batches
+/// may end later).
+fn build_stories<M>(
+    items: Vec<Item>,
+    job: &ClusterJob,
+    overlap: bool,
+    order: &MemberOrder<'_>,
+    measure: &M,
+) -> (Vec<Story>, Vec<MeasuredBatch>, std::time::Instant)
+where
+    M: Fn(Vec<(usize, Vec<DocIdx>)>) -> Result<Vec<MeasuredStory>> + Sync,
+{
+    let early: std::sync::Mutex<Vec<MeasuredBatch>> = std::sync::Mutex::new(Vec::new());
+    let (stories, built_at) = rayon::scope(|scope| {
+        let early = &early;
+        let spawn = |batch: Vec<(usize, Vec<DocIdx>)>| {
+            scope.spawn(move |_| {
+                let first = batch[0].0;
+                let measured = measure(batch);
+                early.lock().unwrap_or_else(|e| e.into_inner()).push((first, measured));
+            })
+        };
+        let (mut pending, mut pending_members) = (Vec::new(), 0usize);
+        let stories = cluster_closing(items, &job.story, |s, story| {
+            if !overlap || story.members.len() < 2 {
+                return;
+            }
+            let mut members = story.members.clone();
+            members.sort_by(|a, b| order.cmp(a, b));
+            pending_members += members.len();
+            pending.push((s, members));
+            if pending_members >= job.divergence_batch {
+                spawn(std::mem::take(&mut pending));
+                pending_members = 0;
+            }
+        });
+        if !pending.is_empty() {
+            spawn(pending);
+        }
+        (stories, std::time::Instant::now())
+    });
+    (stories, early.into_inner().unwrap_or_else(|e| e.into_inner()), built_at)
+}
+
+/// Stories in output order (by first publication time, then id), members
+/// in [`MemberOrder`]; and for each story's index during building, its
+/// place in that order.
+fn in_output_order(stories: Vec<Story>, order: &MemberOrder<'_>) -> (Vec<Story>, Vec<usize>) {
+    let mut built: Vec<(usize, Story)> = stories.into_iter().enumerate().collect();
+    built.sort_by(|(_, a), (_, b)| {
+        (a.first_time.is_none(), a.first_time, &a.id).cmp(&(b.first_time.is_none(), b.first_time, &b.id))
+    });
+    let mut position = vec![0; built.len()];
+    for (p, (s, story)) in built.iter_mut().enumerate() {
+        position[*s] = p;
+        story.members.sort_by(|a, b| order.cmp(a, b));
+    }
+    (built.into_iter().map(|b| b.1).collect(), position)
 }
 
 /// Kept texts and divergences, indexed by story.
