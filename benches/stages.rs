@@ -1,28 +1,47 @@
 //! Criterion benchmarks of the pipeline stages, with throughput:
 //! normalize (L1), tokenize (L1 + L2, fused), stem (L3 term keys of the L2
 //! tokens), shingle (word 5-shingles),
-//! sign (each MinHash variant, 128 values) and band (LSH candidates).
+//! sign (each MinHash variant, 128 values) and band (LSH candidates); and
+//! the story layer, the part of `riwaya cluster` that `dedup` does not do:
+//! the first pass (read, sign and extract story features), story building,
+//! the members' texts read again and prepared, and their divergence.
 //!
 //! Input: the first 2,000 articles of the shared corpus when it is present
-//! (`../shared/corpus/ant-news.jsonl.zst` or `$RIWAYA_CORPUS`), otherwise the
-//! bundled seed articles, so the benchmarks always run.
+//! (`../shared/corpus/ant-news.jsonl.zst` or `$RIWAYA_CORPUS`); for the
+//! story layer, its articles of June 2018 (4,683 from five outlets, so that
+//! stories covered by several outlets form as in the whole corpus);
+//! otherwise the bundled seed articles, so the benchmarks always run.
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use riwaya::background::token_key;
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use riwaya::background::{builtin, token_key};
+use riwaya::cluster::{ClusterJob, run_cluster, story_items};
+use riwaya::cluster_text::{StoryText, story_texts};
+use riwaya::dedup::find_groups;
+use riwaya::diverge::diverge;
+use riwaya::features::read_sign_and_extract;
+use riwaya::ids::DocIdx;
+use riwaya::input::Inputs;
 use riwaya::input::{FieldMap, parse_json};
 use riwaya::lsh::{CandidateLimits, LshParams, candidate_pairs};
 use riwaya::minhash::{MinHasher, SketchScratch, Variant};
 use riwaya::normalize::{TokenBuilder, canonical, for_each_matching_token};
+use riwaya::progress::NoProgress;
 use riwaya::shingle::{Scratch, ShingleKind, Shingler, into_set};
+use riwaya::story::{Idf, cluster};
 use std::hint::black_box;
 use std::path::PathBuf;
 
-fn texts() -> Vec<String> {
+/// The shared corpus, decompressed, if it is present.
+fn corpus() -> Option<Vec<u8>> {
     let corpus = std::env::var_os("RIWAYA_CORPUS")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/ant-news.jsonl.zst"));
-    if let Ok(data) = std::fs::read(&corpus) {
-        let plain = zstd::decode_all(&data[..]).unwrap_or(data);
+    let data = std::fs::read(corpus).ok()?;
+    Some(zstd::decode_all(&data[..]).unwrap_or(data))
+}
+
+fn texts() -> Vec<String> {
+    if let Some(plain) = corpus() {
         let fields = FieldMap::default();
         return plain
             .split(|&b| b == b'\n')
@@ -127,5 +146,58 @@ fn stages(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, stages);
+/// The story layer's input: the corpus's articles of one month in a
+/// temporary file (kept alive by the returned directory), or the seeds.
+fn story_input() -> (Option<tempfile::TempDir>, Inputs) {
+    if let Some(plain) = corpus() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("2018-06.jsonl");
+        let fields = FieldMap::default();
+        let in_month = |l: &&[u8]| {
+            let mut scratch = String::new();
+            parse_json(l, &fields, &mut scratch)
+                .ok()
+                .and_then(|a| a.published)
+                .is_some_and(|p| (p.day().year(), p.day().month()) == (2018, 6))
+        };
+        let lines: Vec<&[u8]> = plain.split(|&b| b == b'\n').filter(|l| !l.is_empty()).filter(in_month).collect();
+        std::fs::write(&path, lines.join(&b'\n')).expect("write the articles");
+        let inputs = Inputs::open(&[path]).expect("open");
+        return (Some(dir), inputs);
+    }
+    (None, Inputs::open(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples")]).expect("samples"))
+}
+
+fn story_stages(c: &mut Criterion) {
+    let (_dir, inputs) = story_input();
+    let job = ClusterJob::default();
+    let first_pass =
+        || read_sign_and_extract(&inputs, &job.read, &job.scheme(), &NoProgress, |_, _, f, _| f).expect("first pass");
+    let (corpus, signatures, mut features) = first_pass();
+    let articles = corpus.len() as u64;
+    let groups = find_groups(&inputs, &corpus, &signatures, &job.scheme(), &job.dedup, &NoProgress).expect("groups");
+    let idf = Idf::new(builtin(), &features);
+    let items = story_items(&corpus, &groups, &idf, &mut features, job.story.article_terms);
+    let run = run_cluster(&inputs, &job, &NoProgress).expect("cluster");
+    let members: Vec<&[DocIdx]> = run.stories.iter().map(|s| s.members.as_slice()).filter(|m| m.len() > 1).collect();
+    let texts: Vec<&StoryText> = run.texts.iter().flatten().collect();
+    let measured: u64 = members.iter().map(|m| m.len() as u64).sum();
+
+    let mut g = c.benchmark_group("story");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(articles));
+    g.bench_function("first_pass", |b| b.iter(|| first_pass().0.len()));
+    g.bench_function("build", |b| {
+        b.iter_batched(|| items.clone(), |items| cluster(items, &job.story).len(), BatchSize::LargeInput)
+    });
+    // Per member of the stories of two or more.
+    g.throughput(Throughput::Elements(measured));
+    g.bench_function("member_texts", |b| {
+        b.iter(|| story_texts(&inputs, &run.corpus, &members, &NoProgress).expect("texts").len())
+    });
+    g.bench_function("diverge", |b| b.iter(|| texts.iter().map(|t| diverge(t, &idf).len()).sum::<usize>()));
+    g.finish();
+}
+
+criterion_group!(benches, stages, story_stages);
 criterion_main!(benches);

@@ -204,7 +204,7 @@ pub fn run_cluster_with(
 /// most `article_terms` terms), quotes, times and near-duplicate group. The
 /// items take what they need from `features`; the per-article term counts
 /// are released (see [`ClusterRun::features`]).
-fn story_items(
+pub fn story_items(
     corpus: &Corpus,
     groups: &Groups,
     idf: &Idf<'_>,
