@@ -57,31 +57,70 @@ pub fn seed_hashes(seq: &[u64], seed: usize) -> Vec<u64> {
 }
 
 /// Where each seed of a text occurs, built once per text and reused against
-/// every other version: the positions of all seeds in one array, grouped by
-/// seed and in text order within a seed, and each seed's run of it.
+/// every other version, in one pass over the text: each seed's first
+/// position and number of occurrences, and for every position the next one
+/// of the same seed, so a seed's positions are read in text order.
 #[derive(Debug, Clone, Default)]
 pub struct SeedIndex {
-    runs: crate::hash::KeyMap<(u32, u32)>,
-    positions: Vec<u32>,
+    /// Seed → (first position, last position, occurrences).
+    seeds: crate::hash::KeyMap<(u32, u32, u32)>,
+    /// For each position, the next position of the same seed (unset after
+    /// the last one).
+    next: Vec<u32>,
 }
 
 impl SeedIndex {
     /// Indexes a text's seed hashes ([`seed_hashes`]).
     pub fn new(hashes: &[u64]) -> Self {
-        let mut pairs: Vec<(u64, u32)> = hashes.iter().enumerate().map(|(j, &h)| (h, j as u32)).collect();
-        pairs.sort_unstable();
-        let mut runs = crate::hash::KeyMap::with_capacity_and_hasher(pairs.len(), Default::default());
-        for (i, &(h, _)) in pairs.iter().enumerate() {
-            runs.entry(h).or_insert((i as u32, i as u32)).1 += 1;
+        let mut seeds = crate::hash::KeyMap::with_capacity_and_hasher(hashes.len(), Default::default());
+        let mut next = vec![u32::MAX; hashes.len()];
+        for (j, &h) in hashes.iter().enumerate() {
+            let j = j as u32;
+            let e = seeds.entry(h).or_insert((j, j, 0));
+            if e.2 > 0 {
+                next[e.1 as usize] = j;
+                e.1 = j;
+            }
+            e.2 += 1;
         }
-        Self { runs, positions: pairs.into_iter().map(|p| p.1).collect() }
+        Self { seeds, next }
     }
 
     /// The positions of seed `h`, in text order.
-    fn get(&self, h: u64) -> Option<&[u32]> {
-        self.runs.get(&h).map(|&(from, to)| &self.positions[from as usize..to as usize])
+    fn get(&self, h: u64) -> Option<Positions<'_>> {
+        self.seeds.get(&h).map(|&(first, _, count)| Positions { next: &self.next, at: first, left: count })
     }
 }
+
+/// The positions of one seed in a [`SeedIndex`], in text order.
+#[derive(Clone)]
+struct Positions<'i> {
+    next: &'i [u32],
+    at: u32,
+    left: u32,
+}
+
+impl Iterator for Positions<'_> {
+    type Item = u32;
+
+    fn next(&mut self) -> Option<u32> {
+        if self.left == 0 {
+            return None;
+        }
+        let j = self.at;
+        self.left -= 1;
+        if self.left > 0 {
+            self.at = self.next[j as usize];
+        }
+        Some(j)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left as usize, Some(self.left as usize))
+    }
+}
+
+impl ExactSizeIterator for Positions<'_> {}
 
 /// The passages `a` and `b` (sequences of stem keys) share, in order of `a`.
 pub fn align(a: &[u64], b: &[u64], o: AlignOptions) -> Vec<Passage> {
@@ -100,7 +139,7 @@ pub fn align_indexed(a: &[u64], b: &SeedIndex, o: AlignOptions) -> Vec<Passage> 
             continue;
         }
         open.retain(|&c| chains[c].last.0 + reach >= i);
-        for &j in js {
+        for j in js {
             let j = j as usize;
             let best = open
                 .iter()
@@ -171,6 +210,23 @@ mod tests {
         let a = seq("قال ان في اصعب الظروف كان");
         let b = seq("وقف مع الشعب في اصعب الظروف مستمر");
         assert!(align(&a, &b, AlignOptions::default()).is_empty());
+    }
+
+    proptest::proptest! {
+        /// The index gives every seed's positions, in text order, and no
+        /// others: what a scan of the text gives.
+        #[test]
+        fn the_index_lists_each_seed_where_it_occurs(hashes in proptest::collection::vec(0u64..12, 0..200)) {
+            let index = SeedIndex::new(&hashes);
+            for h in 0..13u64 {
+                let want: Vec<u32> = (0..hashes.len() as u32).filter(|&j| hashes[j as usize] == h).collect();
+                let got: Vec<u32> = index.get(h).map(|p| {
+                    assert_eq!(p.len(), want.len());
+                    p.collect()
+                }).unwrap_or_default();
+                proptest::prop_assert_eq!(got, want);
+            }
+        }
     }
 
     #[test]
