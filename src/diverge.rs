@@ -621,8 +621,13 @@ fn distinctive(m: &MemberText, mine: &[(u64, u32, f64)], priors: &Priors) -> Vec
         };
         let yj = count - yi;
         let (yi_f, yj_f) = (f64::from(yi), f64::from(yj));
-        let delta =
-            ((yi_f + a) / (ni + PRIOR_WORDS - yi_f - a)).ln() - ((yj_f + a) / (nj + PRIOR_WORDS - yj_f - a)).ln();
+        let (odds_i, odds_j) = ((yi_f + a) / (ni + PRIOR_WORDS - yi_f - a), (yj_f + a) / (nj + PRIOR_WORDS - yj_f - a));
+        if odds_i <= odds_j {
+            // δ ≤ 0 (the logarithm keeps the order, to within a unit in the
+            // last place), so z is far below the bar: no logarithms needed.
+            continue;
+        }
+        let delta = odds_i.ln() - odds_j.ln();
         let z = delta / (1.0 / (yi_f + a) + 1.0 / (yj_f + a)).sqrt();
         if z >= DISTINCTIVE_Z {
             terms.push((k, Term { term: String::new(), z: round4(z), count: yi, others: yj }));
