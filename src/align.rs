@@ -62,38 +62,35 @@ pub fn seed_hashes(seq: &[u64], seed: usize) -> Vec<u64> {
 /// of the same seed, so a seed's positions are read in text order.
 #[derive(Debug, Clone, Default)]
 pub struct SeedIndex {
-    /// Seed → (first position, last position, occurrences).
-    seeds: crate::hash::KeyMap<(u32, u32, u32)>,
-    /// For each position, the next position of the same seed (unset after
-    /// the last one).
+    /// Seed → (first position, occurrences).
+    seeds: crate::hash::KeyMap<(u32, u32)>,
+    /// For each position, the next position of the same seed (`u32::MAX`
+    /// after the last one).
     next: Vec<u32>,
 }
 
 impl SeedIndex {
-    /// Indexes a text's seed hashes ([`seed_hashes`]).
+    /// Indexes a text's seed hashes ([`seed_hashes`]), from the end, so that
+    /// each position is linked in front of the later ones.
     pub fn new(hashes: &[u64]) -> Self {
         let mut seeds = crate::hash::KeyMap::with_capacity_and_hasher(hashes.len(), Default::default());
         let mut next = vec![u32::MAX; hashes.len()];
-        for (j, &h) in hashes.iter().enumerate() {
-            let j = j as u32;
-            let e = seeds.entry(h).or_insert((j, j, 0));
-            if e.2 > 0 {
-                next[e.1 as usize] = j;
-                e.1 = j;
-            }
-            e.2 += 1;
+        for (j, &h) in hashes.iter().enumerate().rev() {
+            let (first, count) = seeds.entry(h).or_insert((u32::MAX, 0));
+            next[j] = *first;
+            *first = j as u32;
+            *count += 1;
         }
         Self { seeds, next }
     }
 
     /// The positions of seed `h`, in text order.
     fn get(&self, h: u64) -> Option<Positions<'_>> {
-        self.seeds.get(&h).map(|&(first, _, count)| Positions { next: &self.next, at: first, left: count })
+        self.seeds.get(&h).map(|&(first, count)| Positions { next: &self.next, at: first, left: count })
     }
 }
 
 /// The positions of one seed in a [`SeedIndex`], in text order.
-#[derive(Clone)]
 struct Positions<'i> {
     next: &'i [u32],
     at: u32,
@@ -109,9 +106,7 @@ impl Iterator for Positions<'_> {
         }
         let j = self.at;
         self.left -= 1;
-        if self.left > 0 {
-            self.at = self.next[j as usize];
-        }
+        self.at = self.next[j as usize];
         Some(j)
     }
 
