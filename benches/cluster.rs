@@ -7,7 +7,9 @@
 //!    written) on the whole decompressed corpus, with `--threads 1` and
 //!    `--threads 2`, interleaved, `$RIWAYA_CLUSTER_RUNS` times each (default
 //!    3): median wall time, MB/s, articles/s, peak RSS, and the ratio of
-//!    cluster to dedup;
+//!    cluster to dedup; `riwaya cluster --no-divergence` runs in the same
+//!    rotation, so the story layer's own share of the ratio (features and
+//!    stories, no divergence) is measured next to it;
 //! 2. scaling at 10,000, 20,000 and all 41,686 articles, clustered with
 //!    `--threads 2`, two ways: the first N articles in order of publication
 //!    (a growing archive: the span grows, the articles per window stay about
@@ -65,18 +67,36 @@ fn subset(corpus: &Path, n: usize, by_time: bool) -> PathBuf {
     out
 }
 
-fn run(command: &str, threads: usize, input: &Path) -> common::Measured {
+/// A job of the rotation: `dedup`, `cluster`, or `cluster --no-divergence`
+/// (`stories`).
+fn run(job: &str, threads: usize, input: &Path) -> common::Measured {
     let bin = env!("CARGO_BIN_EXE_riwaya");
     let dir = manifest_dir().join("target/bench-data");
-    let out = dir.join(format!("{command}-out.jsonl"));
+    let out = dir.join(format!("{job}-out.jsonl"));
     let _ = std::fs::remove_file(&out);
     let _ = Command::new("sync").status();
     let mut cmd = Command::new(bin);
+    let command = if job == "dedup" { "dedup" } else { "cluster" };
     cmd.arg(command).arg(input).arg("-o").arg(&out).arg("--threads").arg(threads.to_string()).arg("-q");
-    if command == "dedup" {
-        cmd.args(["--threshold", "0.8", "--shingle", "word:5", "--num-hashes", "128"]);
+    match job {
+        "dedup" => {
+            cmd.args(["--threshold", "0.8", "--shingle", "word:5", "--num-hashes", "128"]);
+        }
+        "stories" => {
+            cmd.arg("--no-divergence");
+        }
+        _ => {}
     }
     measure(&mut cmd)
+}
+
+/// How a job of the rotation is shown.
+fn label(job: &str) -> &'static str {
+    match job {
+        "dedup" => "dedup",
+        "stories" => "cluster --no-divergence",
+        _ => "cluster",
+    }
 }
 
 fn main() {
@@ -93,7 +113,7 @@ fn main() {
     drop(data);
     let runs: usize = std::env::var("RIWAYA_CLUSTER_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(3);
 
-    let configs = [("dedup", 1), ("cluster", 1), ("dedup", 2), ("cluster", 2)];
+    let configs = [("dedup", 1), ("stories", 1), ("cluster", 1), ("dedup", 2), ("stories", 2), ("cluster", 2)];
     let mut walls = vec![Vec::new(); configs.len()];
     let mut rss = vec![0i64; configs.len()];
     for _ in 0..runs {
@@ -104,22 +124,31 @@ fn main() {
         }
     }
     let mut rows = Vec::new();
-    for (c, &(command, threads)) in configs.iter().enumerate() {
+    for (c, &(job, threads)) in configs.iter().enumerate() {
         let wall = median(walls[c].clone());
         println!(
-            "riwaya {command:<7} --threads {threads}  {wall:>6.2} s  {:>6.1} MB/s  {:>6.0} articles/s  peak RSS {:>5.0} MB  (runs: {})",
+            "riwaya {:<23} --threads {threads}  {wall:>6.2} s  {:>6.1} MB/s  {:>6.0} articles/s  peak RSS {:>5.0} MB  (runs: {})",
+            label(job),
             bytes / 1e6 / wall,
             docs as f64 / wall,
             rss[c] as f64 / 1024.0,
             walls[c].iter().map(|w| format!("{w:.2}")).collect::<Vec<_>>().join(" ")
         );
-        rows.push(json!({"command": command, "threads": threads, "median_wall_s": wall, "max_rss_kb": rss[c],
+        rows.push(json!({"command": label(job), "threads": threads, "median_wall_s": wall, "max_rss_kb": rss[c],
             "mb_per_s": bytes / 1e6 / wall, "articles_per_s": docs as f64 / wall}));
     }
-    let ratio = |t: usize| {
-        median(walls[if t == 1 { 1 } else { 3 }].clone()) / median(walls[if t == 1 { 0 } else { 2 }].clone())
+    let wall_of = |job: &str, t: usize| {
+        median(walls[configs.iter().position(|&c| c == (job, t)).expect("in the rotation")].clone())
     };
-    println!("cluster / dedup: {:.2}x with --threads 1, {:.2}x with --threads 2", ratio(1), ratio(2));
+    let ratio = |job: &str, t: usize| wall_of(job, t) / wall_of("dedup", t);
+    for job in ["cluster", "stories"] {
+        println!(
+            "{} / dedup: {:.2}x with --threads 1, {:.2}x with --threads 2",
+            label(job),
+            ratio(job, 1),
+            ratio(job, 2)
+        );
+    }
 
     let mut scaling = Vec::new();
     for (by_time, how) in [(true, "first N by time"), (false, "every k-th")] {
@@ -138,7 +167,8 @@ fn main() {
     }
     let results = json!({
         "corpus_bytes": bytes, "articles": docs, "runs": runs, "runs_full": rows,
-        "cluster_over_dedup": {"threads_1": ratio(1), "threads_2": ratio(2)},
+        "cluster_over_dedup": {"threads_1": ratio("cluster", 1), "threads_2": ratio("cluster", 2)},
+        "no_divergence_over_dedup": {"threads_1": ratio("stories", 1), "threads_2": ratio("stories", 2)},
         "scaling_threads_2": scaling,
     });
     let dir = manifest_dir().join("target/bench-results");
