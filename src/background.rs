@@ -19,7 +19,6 @@
 use crate::error::{Error, Result};
 use crate::hash::xxh3;
 use crate::normalize::{STEMMER, VERSION};
-use ahash::AHashMap;
 use std::sync::OnceLock;
 
 /// Version of the file format.
@@ -33,31 +32,52 @@ pub fn term_key(stem: &str) -> u64 {
     xxh3(stem.as_bytes(), TERM_SEED)
 }
 
-/// The term key of an L2 token: `term_key(&stem(token))`. Latin-script
-/// stems are remembered per thread (the English stemmer allocates, and news
-/// repeats its words); Arabic light stemming is cheaper than a lookup.
+/// The term key of an L2 token: `term_key(&stem(token))`, remembered per
+/// thread in a [`TermKeyCache`] (news repeats its words: most tokens are
+/// found there, at the price of one short hash instead of stemming and
+/// hashing the stem).
 pub fn token_key(token: &str) -> u64 {
-    use std::cell::RefCell;
-    if !token.as_bytes().first().is_some_and(u8::is_ascii_alphabetic) {
-        return term_key(&crate::normalize::stem(token));
-    }
     thread_local! {
-        static KEYS: RefCell<AHashMap<Box<str>, u64>> = RefCell::new(AHashMap::new());
+        static CACHE: std::cell::RefCell<TermKeyCache> = std::cell::RefCell::new(TermKeyCache::new());
     }
-    /// Entries kept per thread before the memo starts afresh.
-    const MAX_ENTRIES: usize = 1 << 20;
-    KEYS.with(|keys| {
-        let mut keys = keys.borrow_mut();
-        if let Some(&k) = keys.get(token) {
-            return k;
+    CACHE.with(|cache| match cache.try_borrow_mut() {
+        Ok(mut cache) => cache.key(token),
+        Err(_) => term_key(&crate::normalize::stem(token)),
+    })
+}
+
+/// A direct-mapped memo of [`token_key`]: slot `h mod size` holds the last
+/// token whose XXH3 hash `h` fell there, by that hash, with its term key. A
+/// token is known by its 64-bit hash, as a stem is known by its term key
+/// everywhere else; the memo holds a fixed number of slots, so it never
+/// grows and needs no eviction.
+struct TermKeyCache {
+    slots: Box<[(u64, u64)]>,
+}
+
+impl TermKeyCache {
+    /// Slots (a power of two): 512 KB, most of a core's L2 cache.
+    const SLOTS: usize = 1 << 15;
+    const SEED: u64 = 0x7465_726d_6361_6301;
+
+    /// An empty memo.
+    fn new() -> Self {
+        // Hash 0 marks an empty slot; a token hashing to 0 is never stored.
+        Self { slots: vec![(0, 0); Self::SLOTS].into_boxed_slice() }
+    }
+
+    /// `term_key(&stem(token))`.
+    #[inline]
+    fn key(&mut self, token: &str) -> u64 {
+        let h = xxh3(token.as_bytes(), Self::SEED);
+        let slot = &mut self.slots[(h as usize) & (Self::SLOTS - 1)];
+        if slot.0 == h && h != 0 {
+            return slot.1;
         }
         let k = term_key(&crate::normalize::stem(token));
-        if keys.len() >= MAX_ENTRIES {
-            keys.clear();
-        }
-        keys.insert(token.into(), k);
+        *slot = (h, k);
         k
-    })
+    }
 }
 
 /// Document frequencies of stems in a background corpus.
@@ -240,6 +260,22 @@ pub fn builtin() -> &'static Background {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The memo gives the stem's key, for tokens seen once, again, and
+    /// after other tokens took their slots (four times as many as slots).
+    #[test]
+    fn remembered_keys_are_the_stems_keys() {
+        let mut cache = TermKeyCache::new();
+        let words = ["الحكومه", "والسوريين", "meetings", "2022", "москва", "x"];
+        let tokens: Vec<String> =
+            (0..4 * TermKeyCache::SLOTS).map(|i| format!("{}{i}", words[i % words.len()])).collect();
+        for round in 0..2 {
+            for t in tokens.iter().map(String::as_str).chain(words) {
+                assert_eq!(cache.key(t), term_key(&crate::normalize::stem(t)), "{t} in round {round}");
+            }
+        }
+        assert_eq!(token_key("الحكومه"), term_key("حكوم"));
+    }
 
     #[test]
     fn round_trip_and_lookups() {
