@@ -279,28 +279,53 @@ impl Story {
         }
     }
 
-    fn score(&self, item: &Item, terms: &TermFilter, options: &StoryOptions) -> f64 {
+    /// The article's score against this story, when it can still exceed
+    /// `floor` (and reach `threshold`); `None` when it cannot. The quotes
+    /// shared (hash lookups per quoted 3-gram) are looked at only when the
+    /// bonus could decide: the score with the bonus is at least the score
+    /// without, so a story that cannot win with it cannot win without.
+    fn score(
+        &self,
+        item: &Item,
+        terms: &TermFilter,
+        options: &StoryOptions,
+        threshold: f64,
+        floor: Option<f64>,
+    ) -> Option<f64> {
         let dot = terms.dot(&item.vector, &self.centroid);
-        let mut s = if self.norm > 0.0 { dot / self.norm } else { 0.0 };
-        if item.quote_grams.iter().filter(|g| self.quote_grams.contains(g)).take(2).count() == 2 {
-            s += options.quote_bonus;
+        let base = if self.norm > 0.0 { dot / self.norm } else { 0.0 };
+        let conflicting = item.event_day.is_some_and(|d| {
+            !self.event_days.is_empty() && self.event_days.iter().all(|e| (e - d).abs() >= 2)
+        });
+        let time_penalty = match item.time {
+            Some(t) if self.timed > 0 => {
+                let mean = self.time_sum / f64::from(self.timed);
+                let days = (t as f64 - mean).abs() / 86_400.0;
+                // A date without a time of day is known to within a day.
+                let grace = options.time_grace_days + if item.day_only || self.day_only > 0 { 1.0 } else { 0.0 };
+                Some((options.time_decay * (days - grace).max(0.0)).min(options.time_penalty_max))
+            }
+            _ => None,
+        };
+        let with = |bonus: bool| {
+            let mut s = base;
+            if bonus {
+                s += options.quote_bonus;
+            }
+            if conflicting {
+                s -= options.date_penalty;
+            }
+            if let Some(p) = time_penalty {
+                s -= p;
+            }
+            s
+        };
+        let best_case = with(true);
+        if best_case < threshold || floor.is_some_and(|f| best_case <= f) {
+            return None;
         }
-        if let Some(d) = item.event_day
-            && !self.event_days.is_empty()
-            && self.event_days.iter().all(|e| (e - d).abs() >= 2)
-        {
-            s -= options.date_penalty;
-        }
-        if let Some(t) = item.time
-            && self.timed > 0
-        {
-            let mean = self.time_sum / f64::from(self.timed);
-            let days = (t as f64 - mean).abs() / 86_400.0;
-            // A date without a time of day is known to within a day.
-            let grace = options.time_grace_days + if item.day_only || self.day_only > 0 { 1.0 } else { 0.0 };
-            s -= (options.time_decay * (days - grace).max(0.0)).min(options.time_penalty_max);
-        }
-        s
+        let quoted = item.quote_grams.iter().filter(|g| self.quote_grams.contains(g)).take(2).count() == 2;
+        Some(if quoted { best_case } else { with(false) })
     }
 
     fn admits(&self, time: Option<i64>, options: &StoryOptions) -> bool {
@@ -514,7 +539,7 @@ impl StoryIndex {
             if story.merged || !story.admits(item.time, o) {
                 continue;
             }
-            let score = story.score(item, &terms, o);
+            let Some(score) = story.score(item, &terms, o, threshold, best.map(|b| b.0)) else { continue };
             if score >= threshold && best.is_none_or(|(b, _)| score > b) {
                 best = Some((score, s as usize));
             }
