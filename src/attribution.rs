@@ -13,7 +13,7 @@
 //! classed: affirming (أكد, كشف…), neutral (قال, ذكر, حسب…) or distancing
 //! (زعم, ادعى, «على حد وصفها»), the stance an outlet takes towards a source.
 
-use crate::normalize::WordSpans;
+use crate::normalize::{TokenBuilder, WordSpans, word_form};
 use ahash::AHashMap;
 use serde::Serialize;
 
@@ -167,57 +167,112 @@ impl Default for Agencies {
     }
 }
 
-/// Light folding for matching names: alef forms, ة, ى, case.
+/// The L2 form of a name's word (as written in [`AGENCIES`] or a config
+/// file), so that it compares with the words of a text.
 fn fold(w: &str) -> String {
     let mut out = String::with_capacity(w.len());
-    fold_into(w, &mut out);
+    word_form(w, &mut TokenBuilder::default(), &mut out);
     out
 }
 
-fn fold_into(w: &str, out: &mut String) {
-    out.extend(w.chars().map(fold_char));
+/// What stands next to a word in the L1 text (whitespace skipped): one of
+/// the characters that wrap a name, or anything else (or nothing).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Edge {
+    /// A letter, other punctuation, or the text's start or end.
+    #[default]
+    Other,
+    /// `"` (L1 writes « » “ ” as `"`).
+    Quote,
+    /// `(`.
+    Open,
+    /// `)`.
+    Close,
+    /// `'`.
+    Apostrophe,
 }
 
-fn fold_char(c: char) -> char {
-    match c {
-        'أ' | 'إ' | 'آ' | 'ٱ' => 'ا',
-        'ة' => 'ه',
-        'ى' => 'ي',
-        c if c.is_ascii() => c.to_ascii_lowercase(),
-        c @ '\u{0600}'..='\u{06FF}' => c,
-        c => c.to_lowercase().next().unwrap_or(c),
+impl Edge {
+    /// The edge a character makes.
+    #[inline]
+    pub fn of(c: char) -> Self {
+        match c {
+            '"' => Edge::Quote,
+            '(' => Edge::Open,
+            ')' => Edge::Close,
+            '\'' => Edge::Apostrophe,
+            _ => Edge::Other,
+        }
     }
 }
 
-/// A word of the text: its folded form, and where it is in the L1 text.
-struct Word<'b> {
-    folded: &'b str,
-    start: usize,
-    end: usize,
+/// A word of a text as names are matched against it: a run of token
+/// characters of the L1 text (single letters included, for «أ ف ب»), in its
+/// L2 form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    /// Its L2 form: bytes of the string the words were collected with.
+    pub form: std::ops::Range<u32>,
+    /// The last non-whitespace L1 character before it.
+    pub before: Edge,
+    /// The first non-whitespace L1 character after it.
+    pub after: Edge,
+    /// The L1 text since the previous word is exactly one space.
+    pub spaced: bool,
 }
 
-/// The words `spans` of `l1`, their folded forms written one after another
-/// into `buf` (one allocation, not one per word).
-fn words<'b>(l1: &str, spans: &[std::ops::Range<usize>], buf: &'b mut String) -> Vec<Word<'b>> {
-    buf.clear();
-    let ends: Vec<usize> = spans
-        .iter()
-        .map(|r| {
-            fold_into(&l1[r.clone()], buf);
-            buf.len()
-        })
-        .collect();
-    let buf: &'b String = buf;
-    let mut from = 0;
-    spans
-        .iter()
-        .zip(ends)
-        .map(|(r, end)| {
-            let word = Word { folded: &buf[from..end], start: r.start, end: r.end };
-            from = end;
-            word
-        })
-        .collect()
+/// Collects [`Word`]s from a walk over an L1 text: the walker reports each
+/// word, whole, and every character between words, in order.
+#[derive(Debug, Default)]
+pub struct WordStream {
+    words: Vec<Word>,
+    last: Edge,
+    /// The last word, until a non-whitespace character tells its `after`.
+    waiting: Option<usize>,
+    gap: Gap,
+}
+
+/// The L1 text since the last word.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Gap {
+    #[default]
+    Empty,
+    OneSpace,
+    Other,
+}
+
+impl WordStream {
+    /// A word whose L2 form is `form` (bytes of the forms string).
+    #[inline]
+    pub fn word(&mut self, form: std::ops::Range<u32>) {
+        if let Some(w) = self.waiting.take() {
+            self.words[w].after = Edge::Other;
+        }
+        self.words.push(Word { form, before: self.last, after: Edge::Other, spaced: self.gap == Gap::OneSpace });
+        self.waiting = Some(self.words.len() - 1);
+        self.last = Edge::Other;
+        self.gap = Gap::Empty;
+    }
+
+    /// A character between words.
+    #[inline]
+    pub fn other(&mut self, c: char) {
+        if c.is_whitespace() {
+            self.gap = if c == ' ' && self.gap == Gap::Empty { Gap::OneSpace } else { Gap::Other };
+            return;
+        }
+        let e = Edge::of(c);
+        if let Some(w) = self.waiting.take() {
+            self.words[w].after = e;
+        }
+        self.last = e;
+        self.gap = Gap::Other;
+    }
+
+    /// The words collected.
+    pub fn words(&self) -> &[Word] {
+        &self.words
+    }
 }
 
 /// Bits of [`Agencies::shapes`].
@@ -229,18 +284,9 @@ fn shape(len: usize, first: char, last: char) -> usize {
     (len.wrapping_mul(0x9E37) ^ (first as usize).wrapping_mul(0x2F1) ^ last as usize) & (SHAPE_BITS - 1)
 }
 
-/// True when `text` is ASCII and Arabic (U+0600–U+06FF) only, where
-/// folding keeps byte lengths.
-fn folding_keeps_lengths(text: &str) -> bool {
-    text.bytes().all(|b| b < 0xC0 || (0xD8..=0xDB).contains(&b))
-}
-
-/// The folded byte length and last character of an L1 word; `plain`: the
-/// word is known to be ASCII and Arabic only (see
-/// [`folding_keeps_lengths`]), so it need not be folded to be measured.
-fn folded_shape(word: &str, plain: bool) -> Option<(usize, char)> {
-    let last = fold_char(word.chars().next_back()?);
-    if plain || folding_keeps_lengths(word) { Some((word.len(), last)) } else { Some((fold(word).len(), last)) }
+/// A one-letter prefix a name can carry (ل, ب, و, ف).
+fn is_prefix(c: char) -> bool {
+    matches!(c, 'ل' | 'ب' | 'و' | 'ف')
 }
 
 impl Agencies {
@@ -264,23 +310,24 @@ impl Agencies {
         self.list.push(agency);
     }
 
-    /// Whether the L1 word `word` can be the first word of a form (as
+    /// Whether `word` (an L2 form) can be the first word of a form (as
     /// written, or after a one-letter prefix, two bytes in UTF-8): false
-    /// rules it out, true is only a maybe. Folding is a map of characters,
-    /// so the folded word's first and last characters are those of the word
-    /// folded.
-    fn may_start(&self, word: &str, plain: bool) -> bool {
-        let Some((len, last)) = folded_shape(word, plain) else { return false };
-        let has = |len: usize, first: char| {
+    /// rules it out, true is only a maybe.
+    #[inline]
+    fn may_start(&self, word: &str) -> bool {
+        let has = |len: usize, first: char, last: char| {
             let bit = shape(len, first, last);
             self.shapes[bit / 64] & (1 << (bit % 64)) != 0
         };
-        let mut chars = word.chars().map(fold_char);
-        let Some(first) = chars.next() else { return false };
-        has(len, first)
-            || (len > 2
-                && matches!(first, 'ل' | 'ب' | 'و' | 'ف')
-                && chars.next().is_some_and(|second| has(len - 2, second)))
+        let mut chars = word.chars();
+        let (Some(first), Some(last)) = (chars.next(), chars.next_back()) else {
+            // One character: its own first and last.
+            return word.chars().next().is_some_and(|c| has(word.len(), c, c));
+        };
+        has(word.len(), first, last)
+            || (word.len() > 2
+                && is_prefix(first)
+                && chars.next().or(Some(last)).is_some_and(|second| has(word.len() - 2, second, last)))
     }
 
     /// The (agency, form) pairs whose first word may be `word`, as written
@@ -291,7 +338,7 @@ impl Agencies {
             out.extend_from_slice(c);
         }
         let mut chars = word.chars();
-        if matches!(chars.next(), Some('ل' | 'ب' | 'و' | 'ف'))
+        if chars.next().is_some_and(is_prefix)
             && let Some(c) = self.first_words.get(chars.as_str())
         {
             out.extend_from_slice(c);
@@ -301,55 +348,65 @@ impl Agencies {
     }
 
     /// The agencies cited in `l1` (an L1 text), in order of first mention.
-    ///
-    /// Most words cannot start a name: a word is folded and looked up only
-    /// when its folded length and last letter are those of a name's first
-    /// word ([`Agencies::may_start`]), and the words around it only when it
-    /// is one.
     pub fn find(&self, l1: &str) -> Vec<Attribution> {
-        let spans: Vec<std::ops::Range<usize>> = WordSpans::new(l1).collect();
-        let plain = folding_keeps_lengths(l1);
-        let mut folded = String::new();
-        let mut out: Vec<Attribution> = Vec::new();
+        let (mut forms, mut stream, mut builder) = (String::new(), WordStream::default(), TokenBuilder::default());
         let mut at = 0;
+        for span in WordSpans::new(l1) {
+            for c in l1[at..span.start].chars() {
+                stream.other(c);
+            }
+            let from = forms.len() as u32;
+            word_form(&l1[span.clone()], &mut builder, &mut forms);
+            stream.word(from..forms.len() as u32);
+            at = span.end;
+        }
+        for c in l1[at..].chars() {
+            stream.other(c);
+        }
+        self.find_words(stream.words(), &forms)
+    }
+
+    /// The agencies cited by a text given as its words (collected with
+    /// [`WordStream`]; `forms` holds their L2 forms), in order of first
+    /// mention.
+    ///
+    /// Most words cannot start a name: a word is looked up only when its
+    /// length and first and last letters are those of a name's first word
+    /// ([`Agencies::may_start`]), and the words around it only when it is
+    /// one.
+    pub fn find_words(&self, words: &[Word], forms: &str) -> Vec<Attribution> {
+        let form = |i: usize| &forms[words[i].form.start as usize..words[i].form.end as usize];
+        let mut out: Vec<Attribution> = Vec::new();
         let mut candidates = Vec::new();
-        while at < spans.len() {
-            let word = &l1[spans[at].clone()];
-            let may_be_a_name = self.may_start(word, plain) && {
-                folded.clear();
-                fold_into(word, &mut folded);
-                self.candidates(&folded, &mut candidates);
-                !candidates.is_empty()
-            };
-            if !may_be_a_name {
+        let mut at = 0;
+        while at < words.len() {
+            let word = form(at);
+            if !self.may_start(word) || {
+                self.candidates(word, &mut candidates);
+                candidates.is_empty()
+            } {
                 at += 1;
                 continue;
             }
-            // The words a mention here can involve: six before, the name,
-            // four after; `i` is this word among them.
-            let base = at.saturating_sub(6);
-            let w = words(l1, &spans[base..(at + self.longest + 4).min(spans.len())], &mut folded);
-            let i = at - base;
             let mut matched = None;
-            self.candidates(w[i].folded, &mut candidates);
             for &(a, f) in &candidates {
                 let agency = &self.list[a as usize];
-                let form = &agency.forms[f as usize];
-                let n = form.len();
-                if i + n > w.len() {
+                let name = &agency.forms[f as usize];
+                let n = name.len();
+                if at + n > words.len() {
                     continue;
                 }
                 // A form matches the words, the first of them possibly with
                 // a one-letter prefix (ل, ب, و, ف).
-                let ok = form.iter().enumerate().all(|(k, f)| {
-                    let word = w[i + k].folded;
-                    word == f
-                        || (k == 0 && word.chars().count() == f.chars().count() + 1 && {
-                            let mut c = word.chars();
-                            matches!(c.next(), Some('ل' | 'ب' | 'و' | 'ف')) && c.as_str() == f
+                let ok = name.iter().enumerate().all(|(k, f)| {
+                    let w = form(at + k);
+                    w == f
+                        || (k == 0 && w.chars().count() == f.chars().count() + 1 && {
+                            let mut c = w.chars();
+                            c.next().is_some_and(is_prefix) && c.as_str() == f
                         })
                 });
-                if ok && (!agency.needs_context || in_context(l1, &w, i, i + n)) {
+                if ok && (!agency.needs_context || in_context(words, forms, at, at + n)) {
                     matched = Some((agency, n));
                     break;
                 }
@@ -358,19 +415,25 @@ impl Agencies {
                 at += 1;
                 continue;
             };
-            let from = i.saturating_sub(6);
-            let to = (i + n + 4).min(w.len());
-            let mut verbs: Vec<(String, Stance)> = w[from..to]
-                .iter()
+            // The words around: six before, the name, four after.
+            let from = at.saturating_sub(6);
+            let to = (at + n + 4).min(words.len());
+            let mut verbs: Vec<(String, Stance)> = (from..to)
                 .filter_map(|x| {
+                    let w = form(x);
                     // Conjunctions are written attached: وقال, فذكرت.
-                    let bare = x.folded.strip_prefix(['و', 'ف']).filter(|b| b.chars().count() >= 3);
-                    VERBS.iter().find(|(v, _)| *v == x.folded || bare == Some(*v)).map(|&(v, s)| (v.to_string(), s))
+                    let bare = w.strip_prefix(['و', 'ف']).filter(|b| b.chars().count() >= 3);
+                    VERBS.iter().find(|(v, _)| *v == w || bare == Some(*v)).map(|&(v, s)| (v.to_string(), s))
                 })
                 .collect();
-            let window = &l1[w[from].start..w[to - 1].end];
-            if window.contains("حد وصف") || window.contains("حد تعبير") || window.contains("حسب تعبير")
-            {
+            // «على حد وصفها», «حسب تعبيره»: one word ending, the next starting.
+            let distanced = (from + 1..to).any(|x| {
+                let (a, b) = (form(x - 1), form(x));
+                words[x].spaced
+                    && ((a.ends_with("حد") && (b.starts_with("وصف") || b.starts_with("تعبير")))
+                        || (a.ends_with("حسب") && b.starts_with("تعبير")))
+            });
+            if distanced {
                 verbs.push(("على حد وصفها".into(), Stance::Distancing));
             }
             let entry = match out.iter_mut().find(|a| a.agency == agency.name) {
@@ -399,15 +462,16 @@ impl Agencies {
 }
 
 /// True when the words `from..to` are named as an agency: after an agency
-/// word, before للأنباء, or inside quotation marks or brackets.
-fn in_context(l1: &str, w: &[Word], from: usize, to: usize) -> bool {
-    let before = w[from.saturating_sub(3)..from].iter().any(|x| CONTEXT_BEFORE.contains(&x.folded));
-    let after = w.get(to).is_some_and(|x| CONTEXT_AFTER.contains(&x.folded));
-    let start = w[from].start;
-    let end = w[to - 1].end;
-    let prev = l1[..start].trim_end().chars().next_back();
-    let next = l1[end..].trim_start().chars().next();
-    let wrapped = matches!((prev, next), (Some('"'), Some('"')) | (Some('('), Some(')')) | (Some('\''), Some('\'')));
+/// word (three words back at most), before للأنباء, or inside quotation
+/// marks or brackets.
+fn in_context(words: &[Word], forms: &str, from: usize, to: usize) -> bool {
+    let form = |i: usize| &forms[words[i].form.start as usize..words[i].form.end as usize];
+    let before = (from.saturating_sub(3)..from).any(|x| CONTEXT_BEFORE.contains(&form(x)));
+    let after = to < words.len() && CONTEXT_AFTER.contains(&form(to));
+    let wrapped = matches!(
+        (words[from].before, words[to - 1].after),
+        (Edge::Quote, Edge::Quote) | (Edge::Open, Edge::Close) | (Edge::Apostrophe, Edge::Apostrophe)
+    );
     before || after || wrapped
 }
 

@@ -9,14 +9,14 @@
 //! forms) and quoted spans (between quotation marks, within a line), and the
 //! agencies the member cites are found ([`crate::attribution`]).
 
-use crate::attribution::{Agencies, Attribution};
+use crate::attribution::{Agencies, Attribution, WordStream};
 use crate::background::token_key;
 use crate::corpus::Corpus;
 use crate::date::Published;
 use crate::error::Result;
 use crate::ids::{ArticleId, DocIdx};
 use crate::input::{Article, Inputs};
-use crate::normalize::{Canonical, TokenBuilder, canonical_with_offsets_into, collect_token_spans};
+use crate::normalize::{Canonical, TokenBuilder, canonical_with_offsets_into, is_token_char};
 use crate::progress::Progress;
 use serde::Serialize;
 use std::ops::Range;
@@ -179,13 +179,22 @@ struct Builder {
     surfaces: String,
     sentences: Vec<Sentence>,
     quotes: Vec<QuoteSpan>,
-    l1_all: String,
-    /// Per token of the current line: L1 byte start, original byte range.
-    scratch: Vec<(usize, Range<usize>)>,
-    /// The current line's tokens: form in `surfaces`, L1 byte range.
-    spans: Vec<(Range<u32>, Range<usize>)>,
+    /// The words for agency matching, over every line.
+    words: WordStream,
+    /// Original byte range of each token of the current line.
+    scratch: Vec<Range<usize>>,
+    /// Per quotation mark of the current line: the line's tokens before it.
+    marks: Vec<usize>,
     /// The current line's L1 form and offsets.
     canon: Canonical,
+    tb: TokenBuilder,
+}
+
+/// The word being read in [`Builder::line`].
+struct Reading {
+    /// Its first and last characters (indices in the L1 line).
+    first: usize,
+    last: usize,
 }
 
 impl Builder {
@@ -195,87 +204,107 @@ impl Builder {
         let to = self.tokens.len();
         if to > from {
             let (start, end) = (self.tokens[from].start, self.tokens[to - 1].end);
-            let bytes = self.scratch[from - first_token].1.start..self.scratch[to - 1 - first_token].1.end;
+            let bytes = self.scratch[from - first_token].start..self.scratch[to - 1 - first_token].end;
             self.sentences.push(Sentence { field, tokens: from..to, start, end, bytes });
         }
     }
 
-    /// Adds one line of a field: `line` is `field_text[range]`.
-    fn line(
-        &mut self,
-        field: Field,
-        field_text: &str,
-        range: Range<usize>,
-        chars: &mut Chars<'_>,
-        tb: &mut TokenBuilder,
-    ) {
+    /// Adds one line of a field: `line` is `field_text[range]`. The L1 form
+    /// of the line and its map back to the original are read once, a
+    /// character at a time: words (and their L2 forms), sentence breaks and
+    /// quotation marks, and the characters around words for agency
+    /// matching.
+    fn line(&mut self, field: Field, field_text: &str, range: Range<usize>, chars: &mut Chars<'_>) {
         let line = &field_text[range.clone()];
         let mut canon = std::mem::take(&mut self.canon);
         canonical_with_offsets_into(line, &mut canon);
-        let l1 = &canon.text;
-        self.l1_all.push_str(l1);
-        self.l1_all.push('\n');
-        // Sentence breaks and quotation marks, as L1 byte offsets.
-        let bytes = l1.as_bytes();
-        // (ASCII bytes are never part of a longer character.)
-        let breaks: Vec<usize> = memchr::memchr3_iter(b'.', b'!', b'?', bytes)
-            .filter(|&i| {
-                !(bytes[i] == b'.'
-                    && i > 0
-                    && bytes[i - 1].is_ascii_digit()
-                    && bytes.get(i + 1).is_some_and(|b| b.is_ascii_digit()))
-            })
-            .collect();
-        let marks: Vec<usize> = memchr::memchr_iter(b'"', bytes).collect();
+        let l1 = canon.text.as_bytes();
         let first_token = self.tokens.len();
-        let mut sentence_from = self.tokens.len();
-        let mut next_break = 0;
-        // L1 byte offset -> L1 char index, by a cursor (tokens come in order).
-        let mut l1_chars = Chars { s: l1, byte: 0, char: 0 };
+        let mut sentence_from = first_token;
+        // A sentence break (. ! ?, a full stop not between digits) since the
+        // last token: the next token starts a sentence.
+        let mut broken = false;
         self.scratch.clear();
-        let mut spans = std::mem::take(&mut self.spans);
-        spans.clear();
-        collect_token_spans(l1, tb, &mut self.surfaces, &mut spans);
-        for (surface, r) in spans.drain(..) {
-            while next_break < breaks.len() && breaks[next_break] < r.start {
-                self.close_sentence(field, sentence_from, first_token);
-                sentence_from = self.tokens.len();
-                next_break += 1;
+        self.marks.clear();
+        let mut reading: Option<Reading> = None;
+        for (i, (at, c)) in canon.text.char_indices().enumerate() {
+            if is_token_char(c) {
+                match &mut reading {
+                    Some(r) => r.last = i,
+                    None => reading = Some(Reading { first: i, last: i }),
+                }
+                self.tb.push(c, &mut |_| unreachable!("a token character does not end a word"));
+                continue;
             }
-            let from_char = l1_chars.at(r.start);
-            let to_char = l1_chars.at(r.end);
-            let (ob, oe) = canon.original_range(from_char, to_char, line.len());
-            let start = chars.at(range.start + ob);
-            let end = chars.at(range.start + oe);
-            self.scratch.push((r.start, range.start + ob..range.start + oe));
-            self.tokens.push(Tok {
-                key: token_key(&self.surfaces[surface.start as usize..surface.end as usize]),
-                surface,
-                field,
-                start,
-                end,
-            });
+            if let Some(r) = reading.take() {
+                self.word(field, r, &canon, range.clone(), chars, &mut broken, &mut sentence_from, first_token);
+            }
+            self.words.other(c);
+            match c {
+                '!' | '?' => broken = true,
+                '.' => {
+                    let digit = |j: Option<usize>| j.and_then(|j| l1.get(j)).is_some_and(u8::is_ascii_digit);
+                    broken |= !(digit(at.checked_sub(1)) && digit(Some(at + 1)));
+                }
+                '"' => self.marks.push(self.tokens.len() - first_token),
+                _ => {}
+            }
         }
-        self.spans = spans;
+        if let Some(r) = reading.take() {
+            self.word(field, r, &canon, range.clone(), chars, &mut broken, &mut sentence_from, first_token);
+        }
         self.close_sentence(field, sentence_from, first_token);
         // Quotes: words between the 1st and 2nd mark, 3rd and 4th, ...
-        for pair in marks.chunks_exact(2) {
-            let inside: Vec<usize> = self
-                .scratch
-                .iter()
-                .enumerate()
-                .filter(|(_, (s, _))| *s > pair[0] && *s < pair[1])
-                .map(|(k, _)| k)
-                .collect();
-            if inside.len() >= 3 {
-                let (a, b) = (inside[0], inside[inside.len() - 1]);
-                let text = field_text[self.scratch[a].1.start..self.scratch[b].1.end].to_string();
-                let (a, b) = (first_token + a, first_token + b + 1);
+        for k in (0..self.marks.len() / 2).map(|k| 2 * k) {
+            let (a, b) = (self.marks[k], self.marks[k + 1]);
+            if b >= a + 3 {
+                let text = field_text[self.scratch[a].start..self.scratch[b - 1].end].to_string();
+                let (a, b) = (first_token + a, first_token + b);
                 let (start, end) = (self.tokens[a].start, self.tokens[b - 1].end);
                 self.quotes.push(QuoteSpan { field, tokens: a..b, start, end, text });
             }
         }
+        // Lines are joined by line breaks for agency matching.
+        self.words.other('\n');
         self.canon = canon;
+    }
+
+    /// The word `r` of the current line ends: its L2 form joins the words
+    /// (and the tokens, unless it is a single letter, with its stem and its
+    /// place in the original field).
+    #[allow(clippy::too_many_arguments)]
+    fn word(
+        &mut self,
+        field: Field,
+        r: Reading,
+        canon: &Canonical,
+        range: Range<usize>,
+        chars: &mut Chars<'_>,
+        broken: &mut bool,
+        sentence_from: &mut usize,
+        first_token: usize,
+    ) {
+        let from = self.surfaces.len() as u32;
+        let mut token = false;
+        let surfaces = &mut self.surfaces;
+        self.tb.end_word(&mut |form, is_token| {
+            surfaces.push_str(form);
+            token = is_token;
+        });
+        let surface = from..self.surfaces.len() as u32;
+        self.words.word(surface.clone());
+        if !token {
+            return;
+        }
+        if std::mem::take(broken) {
+            self.close_sentence(field, *sentence_from, first_token);
+            *sentence_from = self.tokens.len();
+        }
+        let (ob, oe) = canon.original_range(r.first, r.last + 1, range.len());
+        let (start, end) = (chars.at(range.start + ob), chars.at(range.start + oe));
+        self.scratch.push(range.start + ob..range.start + oe);
+        let key = token_key(&self.surfaces[surface.start as usize..surface.end as usize]);
+        self.tokens.push(Tok { key, surface, field, start, end });
     }
 }
 
@@ -290,19 +319,19 @@ pub fn prepare(doc: DocIdx, article: &Article<'_>, kept: Vec<Range<usize>>, agen
         surfaces: String::with_capacity(words * 8),
         sentences: Vec::new(),
         quotes: Vec::new(),
-        l1_all: String::new(),
+        words: WordStream::default(),
         scratch: Vec::new(),
-        spans: Vec::new(),
+        marks: Vec::new(),
         canon: Canonical::default(),
+        tb: TokenBuilder::default(),
     };
-    let mut tb = TokenBuilder::default();
     let title: &str = &article.title;
     let text: &str = &article.text;
     let mut chars = Chars { s: title, byte: 0, char: 0 };
-    b.line(Field::Title, title, 0..title.len(), &mut chars, &mut tb);
+    b.line(Field::Title, title, 0..title.len(), &mut chars);
     let mut chars = Chars { s: text, byte: 0, char: 0 };
     for r in &kept {
-        b.line(Field::Text, text, r.clone(), &mut chars, &mut tb);
+        b.line(Field::Text, text, r.clone(), &mut chars);
     }
     MemberText {
         doc,
@@ -312,16 +341,16 @@ pub fn prepare(doc: DocIdx, article: &Article<'_>, kept: Vec<Range<usize>>, agen
         title: title.to_string(),
         text: text.to_string(),
         kept_lines: kept,
+        // An outlet naming itself (a sign-off, an appeal) is not citing.
+        attributions: agencies
+            .find_words(b.words.words(), &b.surfaces)
+            .into_iter()
+            .filter(|a| article.source.as_deref().is_none_or(|own| !a.agency.eq_ignore_ascii_case(own)))
+            .collect(),
         tokens: b.tokens,
         surfaces: b.surfaces,
         sentences: b.sentences,
         quotes: b.quotes,
-        // An outlet naming itself (a sign-off, an appeal) is not citing.
-        attributions: agencies
-            .find(&b.l1_all)
-            .into_iter()
-            .filter(|a| article.source.as_deref().is_none_or(|own| !a.agency.eq_ignore_ascii_case(own)))
-            .collect(),
     }
 }
 
@@ -390,5 +419,72 @@ mod tests {
             assert_eq!(m.sentence_text(s), m.slice(sen.field, sen.start, sen.end), "bytes and chars agree");
         }
         assert!(!m.tokens.iter().any(|t| m.surface(t) == "زاءد"), "the boilerplate line is left out");
+    }
+}
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use crate::normalize::{canonical, matching_tokens};
+    use proptest::prelude::*;
+    use std::borrow::Cow;
+
+    /// Lines made of pieces news text is made of, with the characters the
+    /// offsets and breaks depend on (marks, spaces L1 rewrites, quotation
+    /// marks, digits and their separators, presentation forms), and agency
+    /// names in and out of context.
+    fn line() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            4 => proptest::sample::select(vec![
+                "قال", "وكالة", "سانا", "«فارس»", "(إرنا)", "أ ف ب", "فرانس برس", "للأنباء", "على حد وصفها",
+                "مَرْحَباً", "الـــحكومة", "Reuters", "AFP", "Télam", "ﻻ", "٣٫٥", "١٬٠٠٠", "27.5", "3.",
+            ]).prop_map(String::from),
+            3 => proptest::char::range('\u{0621}', '\u{064A}').prop_map(String::from),
+            3 => proptest::sample::select(vec![
+                " ", " ", "  ", "\u{00A0}", "\u{2026}", ".", "!", "؟", "۔", "،", "\"", "«", "»", "“", "”", "'", "(",
+                ")", "\u{0651}", "\u{200F}", "\u{0640}", "\t", "\r", "٬", "٫", "x", "7", "\u{0301}", "\u{FF02}",
+            ]).prop_map(String::from),
+            1 => any::<char>().prop_map(String::from),
+        ];
+        proptest::collection::vec(piece, 0..40).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// A member's words are the L2 tokens of its fields; each word's
+        /// span in the original field holds that word; its
+        /// sentences cover its words in order; and the agencies found while
+        /// reading it are those found in its L1 text.
+        #[test]
+        fn prepared_words_spans_sentences_and_agencies(title in line(), text in line()) {
+            let article = Article {
+                id: ArticleId::string("x"),
+                source: None,
+                published: None,
+                title: Cow::Borrowed(&title),
+                text: Cow::Borrowed(&text),
+                url: None,
+            };
+            let agencies = Agencies::default();
+            let m = prepare(DocIdx(0), &article, vec![0..text.len()], &agencies);
+            let surfaces: Vec<&str> = m.tokens.iter().map(|t| m.surface(t)).collect();
+            let mut want = matching_tokens(&title);
+            want.extend(matching_tokens(&text));
+            prop_assert_eq!(&surfaces, &want);
+            // (A span reaches to the next character L1 writes: where NFKC
+            // composes across words, as with «＂ﻻ», it may hold a neighbour.)
+            for t in &m.tokens {
+                let held = matching_tokens(&m.slice(t.field, t.start, t.end));
+                prop_assert!(held.iter().any(|w| w == m.surface(t)), "{:?} in {:?}", m.surface(t), held);
+            }
+            let covered: Vec<usize> = m.sentences.iter().flat_map(|s| s.tokens.clone()).collect();
+            prop_assert_eq!(covered, (0..m.tokens.len()).collect::<Vec<_>>());
+            for (s, sen) in m.sentences.iter().enumerate() {
+                prop_assert_eq!(m.sentence_text(s), m.slice(sen.field, sen.start, sen.end));
+            }
+            let l1 = format!("{}\n{}\n", canonical(&title), canonical(&text));
+            prop_assert_eq!(&m.attributions, &agencies.find(&l1));
+        }
     }
 }

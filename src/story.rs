@@ -294,9 +294,9 @@ impl Story {
     ) -> Option<f64> {
         let dot = terms.dot(&item.vector, &self.centroid);
         let base = if self.norm > 0.0 { dot / self.norm } else { 0.0 };
-        let conflicting = item.event_day.is_some_and(|d| {
-            !self.event_days.is_empty() && self.event_days.iter().all(|e| (e - d).abs() >= 2)
-        });
+        let conflicting = item
+            .event_day
+            .is_some_and(|d| !self.event_days.is_empty() && self.event_days.iter().all(|e| (e - d).abs() >= 2));
         let time_penalty = match item.time {
             Some(t) if self.timed > 0 => {
                 let mean = self.time_sum / f64::from(self.timed);

@@ -97,29 +97,21 @@ struct Token<'b> {
     last_digit: bool,
     /// A ٬ after a digit, waiting to see whether a digit follows.
     held_separator: bool,
-    /// Byte range of the token's characters in the text.
-    span: std::ops::Range<usize>,
 }
 
 impl Token<'_> {
     #[inline(always)]
-    fn end(&mut self, f: &mut impl FnMut(&str, std::ops::Range<usize>)) {
+    fn end(&mut self, f: &mut impl FnMut(&str)) {
         if self.chars > 1 || (self.chars == 1 && self.first_is_digit) {
-            f(self.buf, self.span.clone());
+            f(self.buf);
         }
         self.buf.clear();
         self.chars = 0;
     }
 
-    /// Applies the act of the character at bytes `at..at + len`.
+    /// Applies the act of a character.
     #[inline(always)]
-    fn apply<const SPANS: bool>(
-        &mut self,
-        act: Act,
-        at: usize,
-        len: usize,
-        f: &mut impl FnMut(&str, std::ops::Range<usize>),
-    ) -> bool {
+    fn apply(&mut self, act: Act, f: &mut impl FnMut(&str)) -> bool {
         if self.held_separator && act != Act::Drop {
             self.held_separator = false;
             if !matches!(act, Act::Token { ascii_digit: true, .. }) {
@@ -145,12 +137,6 @@ impl Token<'_> {
             Act::Token { folded, numeric, ascii_digit } => {
                 if self.chars == 0 {
                     self.first_is_digit = numeric;
-                    if SPANS {
-                        self.span.start = at;
-                    }
-                }
-                if SPANS {
-                    self.span.end = at + len;
                 }
                 self.buf.push(folded);
                 self.chars += 1;
@@ -166,36 +152,23 @@ impl Token<'_> {
 /// and returns true; returns false (having possibly called `f` already) at
 /// the first unstable character.
 pub(crate) fn tokens(text: &str, buf: &mut String, mut f: impl FnMut(&str)) -> bool {
-    scan::<false>(text, buf, |t, _| f(t))
-}
-
-/// As [`tokens`], also giving each token's byte range in `text` (from its
-/// first character to the end of its last).
-pub(crate) fn token_spans(text: &str, buf: &mut String, f: impl FnMut(&str, std::ops::Range<usize>)) -> bool {
-    scan::<true>(text, buf, f)
-}
-
-/// The fast path, tracking where tokens lie only when `SPANS` (the
-/// tokenizer of the signing pass does not pay for it).
-#[inline(always)]
-fn scan<const SPANS: bool>(text: &str, buf: &mut String, mut f: impl FnMut(&str, std::ops::Range<usize>)) -> bool {
     buf.clear();
     let ascii = ascii_table();
     let arabic = arabic_table();
-    let mut t = Token { buf, chars: 0, first_is_digit: false, last_digit: false, held_separator: false, span: 0..0 };
+    let mut t = Token { buf, chars: 0, first_is_digit: false, last_digit: false, held_separator: false };
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
         if b < 0x80 {
-            if !t.apply::<SPANS>(ascii[b as usize], i, 1, &mut f) {
+            if !t.apply(ascii[b as usize], &mut f) {
                 return false;
             }
             i += 1;
         } else if (0xD8..=0xDB).contains(&b) {
             // U+0600–U+06FF: two bytes, 110110xx 10xxxxxx.
             let cp = (((b & 0x1F) as u32) << 6) | (bytes[i + 1] & 0x3F) as u32;
-            if !t.apply::<SPANS>(arabic[(cp - 0x0600) as usize], i, 2, &mut f) {
+            if !t.apply(arabic[(cp - 0x0600) as usize], &mut f) {
                 return false;
             }
             i += 2;
@@ -212,9 +185,7 @@ fn scan<const SPANS: bool>(text: &str, buf: &mut String, mut f: impl FnMut(&str,
                     }
                     if t.chars == 0 {
                         t.first_is_digit = false;
-                        t.span.start = i;
                     }
-                    t.span.end = i + c.len_utf8();
                     fold_char(c, |m| {
                         t.buf.push(m);
                         t.chars += 1;
@@ -222,7 +193,7 @@ fn scan<const SPANS: bool>(text: &str, buf: &mut String, mut f: impl FnMut(&str,
                     t.last_digit = false;
                 }
                 act => {
-                    if !t.apply::<SPANS>(act, i, c.len_utf8(), &mut f) {
+                    if !t.apply(act, &mut f) {
                         return false;
                     }
                 }

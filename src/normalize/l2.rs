@@ -152,6 +152,48 @@ fn token_char_at(table: &[bool; 0x800], s: &str, i: usize) -> (bool, usize) {
     }
 }
 
+/// What [`TokenBuilder::push`] does with a one- or two-byte character.
+#[derive(Debug, Clone, Copy)]
+struct L2Char {
+    /// Its fold, when [`L2Char::PLAIN`].
+    folded: char,
+    flags: u8,
+}
+
+impl L2Char {
+    /// A token character.
+    const TOKEN: u8 = 1;
+    /// A token character that folds to one character and marks nothing.
+    const PLAIN: u8 = 2;
+    /// A token character that makes a one-character token ([`starts_numeric`]).
+    const NUMERIC: u8 = 4;
+}
+
+/// [`L2Char`] of every one- and two-byte character, from the rules
+/// themselves ([`is_token_char`], [`fold_char`], [`starts_numeric`]).
+fn l2_char_table() -> &'static [L2Char; 0x800] {
+    static TABLE: std::sync::OnceLock<[L2Char; 0x800]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        std::array::from_fn(|cp| {
+            let c = char::from_u32(cp as u32).expect("BMP");
+            if !is_token_char(c) {
+                return L2Char { folded: c, flags: 0 };
+            }
+            let mut folded = Vec::new();
+            fold_char(c, |m| folded.push(m));
+            let marks = !c.is_ascii() && !is_arabic_letter(c) && !super::l1::is_stable_starter(c);
+            let mut flags = L2Char::TOKEN;
+            if starts_numeric(c) {
+                flags |= L2Char::NUMERIC;
+            }
+            if folded.len() == 1 && !marks {
+                flags |= L2Char::PLAIN;
+            }
+            L2Char { folded: folded[0], flags }
+        })
+    })
+}
+
 /// Builds L2 tokens from a stream of L1 characters; reusable scratch space.
 ///
 /// Lower-casing can make a letter and a following combining mark composable
@@ -165,14 +207,30 @@ pub struct TokenBuilder {
     chars: usize,
     first_is_digit: bool,
     has_mark: bool,
-    /// Byte range of the current token in the text, when positions are fed.
-    span: std::ops::Range<usize>,
 }
 
 impl TokenBuilder {
     /// Adds one L1 character; a non-token character ends the current token.
     #[inline]
     pub fn push(&mut self, c: char, f: &mut impl FnMut(&str)) {
+        if let Some(e) = l2_char_table().get(c as usize) {
+            // One or two bytes: the table says what the rules below do.
+            if e.flags & L2Char::TOKEN == 0 {
+                if self.chars > 0 {
+                    self.end(f);
+                }
+                return;
+            }
+            if e.flags & L2Char::PLAIN != 0 {
+                if self.chars == 0 {
+                    self.first_is_digit = e.flags & L2Char::NUMERIC != 0;
+                    self.has_mark = false;
+                }
+                self.buf.push(e.folded);
+                self.chars += 1;
+                return;
+            }
+        }
         if !is_token_char(c) {
             if self.chars > 0 {
                 self.end(f);
@@ -193,37 +251,24 @@ impl TokenBuilder {
         });
     }
 
-    /// As [`TokenBuilder::push`] for the character at byte `at` of the text,
-    /// tracking where the token lies.
-    #[inline]
-    pub fn push_at(&mut self, c: char, at: usize, f: &mut impl FnMut(&str, std::ops::Range<usize>)) {
-        if !is_token_char(c) {
-            if self.chars > 0 {
-                self.end_at(f);
-            }
-            return;
-        }
-        if self.chars == 0 {
-            self.span = at..at;
-        }
-        self.span.end = at + c.len_utf8();
-        self.push(c, &mut |_| unreachable!("a token character does not end a token"));
-    }
-
-    /// As [`TokenBuilder::end`], also giving the token's byte range.
-    pub fn end_at(&mut self, f: &mut impl FnMut(&str, std::ops::Range<usize>)) {
-        let span = self.span.clone();
-        self.end(&mut |t| f(t, span.clone()));
-    }
-
     /// Ends the current token (if any), handing it to `f` unless it is a
     /// single letter.
     pub fn end(&mut self, f: &mut impl FnMut(&str)) {
+        self.end_word(&mut |t, token| {
+            if token {
+                f(t)
+            }
+        });
+    }
+
+    /// Ends the current word (if any), handing its L2 form to `f` with
+    /// whether it is a token (single letters are words, not tokens).
+    pub fn end_word(&mut self, f: &mut impl FnMut(&str, bool)) {
         if self.chars == 0 {
             return;
         }
         let mut n = self.chars;
-        let token: &str = if self.has_mark {
+        let form: &str = if self.has_mark {
             self.composed.clear();
             self.composed.extend(self.buf.chars().nfkc());
             n = self.composed.chars().count();
@@ -231,9 +276,7 @@ impl TokenBuilder {
         } else {
             &self.buf
         };
-        if n > 1 || (n == 1 && self.first_is_digit) {
-            f(token);
-        }
+        f(form, n > 1 || (n == 1 && self.first_is_digit));
         self.buf.clear();
         self.chars = 0;
     }
@@ -249,43 +292,14 @@ pub fn for_each_token(l1: &str, builder: &mut TokenBuilder, mut f: impl FnMut(&s
     builder.end(&mut f);
 }
 
-/// The L2 tokens of `l1` (an L1 text) appended to `forms`, one after
-/// another, and to `spans` as (range in `forms`, byte range in `l1`); by the
-/// byte-level fast path when `l1` allows it, else a character at a time.
-pub fn collect_token_spans(
-    l1: &str,
-    builder: &mut TokenBuilder,
-    forms: &mut String,
-    spans: &mut Vec<(std::ops::Range<u32>, std::ops::Range<usize>)>,
-) {
-    fn push(
-        forms: &mut String,
-        spans: &mut Vec<(std::ops::Range<u32>, std::ops::Range<usize>)>,
-        t: &str,
-        r: std::ops::Range<usize>,
-    ) {
-        let from = forms.len() as u32;
-        forms.push_str(t);
-        spans.push((from..forms.len() as u32, r));
+/// The L2 form of one word of an L1 text (a run of token characters),
+/// single letters included, appended to `out`.
+pub fn word_form(word: &str, builder: &mut TokenBuilder, out: &mut String) {
+    builder.end_word(&mut |_, _| {});
+    for c in word.chars() {
+        builder.push(c, &mut |_| {});
     }
-    let (forms_before, spans_before) = (forms.len(), spans.len());
-    let mut buf = std::mem::take(&mut builder.composed);
-    let fast = super::fast::token_spans(l1, &mut buf, |t, r| push(forms, spans, t, r));
-    builder.composed = buf;
-    if !fast {
-        forms.truncate(forms_before);
-        spans.truncate(spans_before);
-        for_each_token_span(l1, builder, |t, r| push(forms, spans, t, r));
-    }
-}
-
-/// Calls `f` with each L2 token of `l1` and its byte range in `l1`.
-pub fn for_each_token_span(l1: &str, builder: &mut TokenBuilder, mut f: impl FnMut(&str, std::ops::Range<usize>)) {
-    builder.end(&mut |_| {});
-    for (at, c) in l1.char_indices() {
-        builder.push_at(c, at, &mut f);
-    }
-    builder.end_at(&mut f);
+    builder.end_word(&mut |form, _| out.push_str(form));
 }
 
 /// The L2 tokens of an L1 text, as owned strings.
@@ -337,18 +351,6 @@ mod tests {
             let lt = !c.is_lowercase() && !c.is_uppercase() && c.to_lowercase().next() != Some(c);
             assert_eq!(is_titlecase(c), lt, "{c:?} {:x}", c as u32);
         }
-    }
-
-    #[test]
-    fn spans_cover_the_tokens() {
-        let l1 = canonical("قال: «مرحباً» Reuters، 27 من شباط");
-        let mut seen = Vec::new();
-        for_each_token_span(&l1, &mut TokenBuilder::default(), |t, r| seen.push((t.to_string(), l1[r].to_string())));
-        assert_eq!(
-            seen,
-            [("قال", "قال"), ("مرحبا", "مرحبا"), ("reuters", "Reuters"), ("27", "27"), ("من", "من"), ("شباط", "شباط")]
-                .map(|(a, b)| (a.to_string(), b.to_string()))
-        );
     }
 
     #[test]
