@@ -467,7 +467,7 @@ mod proptests {
                 url: None,
             };
             let agencies = Agencies::default();
-            let m = prepare(DocIdx(0), &article, vec![0..text.len()], &agencies);
+            let m = prepare(DocIdx(0), &article, std::iter::once(0..text.len()).collect(), &agencies);
             let surfaces: Vec<&str> = m.tokens.iter().map(|t| m.surface(t)).collect();
             let mut want = matching_tokens(&title);
             want.extend(matching_tokens(&text));
