@@ -152,9 +152,67 @@ fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
+/// A story's stems, numbered in the order of their keys, so that per-stem
+/// tables are arrays indexed by number and sums over stems in number order
+/// run in key order (the same bits on every run).
+struct Vocab {
+    /// The key of each stem.
+    keys: Vec<u64>,
+    /// Its IDF.
+    idf: Vec<f64>,
+    /// For each member, the number of each of its words' stems.
+    ids: Vec<Vec<u32>>,
+}
+
+impl Vocab {
+    /// The stems of members given as their words' stem keys; `idf` weighs a
+    /// key.
+    fn new<M, W>(members: M, idf: impl Fn(u64) -> f64) -> Self
+    where
+        M: IntoIterator<Item = W>,
+        W: IntoIterator<Item = u64>,
+    {
+        // Numbers in order of first sight, then renumbered in key order.
+        let mut seen: crate::hash::KeyMap<u32> = crate::hash::KeyMap::default();
+        let mut first: Vec<u64> = Vec::new();
+        let mut ids: Vec<Vec<u32>> = members
+            .into_iter()
+            .map(|words| {
+                words
+                    .into_iter()
+                    .map(|key| {
+                        *seen.entry(key).or_insert_with(|| {
+                            first.push(key);
+                            (first.len() - 1) as u32
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut order: Vec<u32> = (0..first.len() as u32).collect();
+        order.sort_unstable_by_key(|&i| first[i as usize]);
+        let mut rank = vec![0u32; first.len()];
+        for (r, &i) in order.iter().enumerate() {
+            rank[i as usize] = r as u32;
+        }
+        for member in &mut ids {
+            for id in member.iter_mut() {
+                *id = rank[*id as usize];
+            }
+        }
+        let keys: Vec<u64> = order.iter().map(|&i| first[i as usize]).collect();
+        let idf = keys.iter().map(|&k| idf(k)).collect();
+        Self { keys, idf, ids }
+    }
+
+    fn len(&self) -> usize {
+        self.keys.len()
+    }
+}
+
 /// What is computed once per member and reused against every other one.
-/// Per-stem tables are vectors sorted by stem key, so sums run in key order
-/// (the same bits on every run) and lookups are merges or binary searches.
+/// Per-stem tables are sorted by stem number ([`Vocab`]), so sums run in key
+/// order and lookups are array reads, merges or binary searches.
 struct Prepared {
     /// Seed hashes of the title's and the text's words.
     seeds: [Vec<u64>; 2],
@@ -164,112 +222,86 @@ struct Prepared {
     field_start: [usize; 2],
     /// Distinct content stems of each sentence, sorted: sentence `s` has
     /// `content[content_at[s]..content_at[s + 1]]`.
-    content: Vec<u64>,
+    content: Vec<u32>,
     content_at: Vec<u32>,
     /// Sentences holding each content stem, stem by stem (see `runs`).
     postings: Vec<u32>,
-    /// Content stem → its run of `postings`.
-    runs: crate::hash::KeyMap<(u32, u32)>,
+    /// The distinct content stems, sorted, and where each one's run of
+    /// `postings` starts (one more entry: the end).
+    run_stems: Vec<u32>,
+    run_at: Vec<u32>,
     /// Stem 3-grams (quotes carried), sorted, distinct; empty when no
     /// member of the story quotes anything.
     grams: Vec<u64>,
     /// (stem, count, IDF-weighted count), sorted by stem.
-    tf: Vec<(u64, u32, f64)>,
+    tf: Vec<(u32, u32, f64)>,
     /// Norm of the weighted counts.
     norm: f64,
 }
 
-fn gram(w: &[crate::cluster_text::Tok]) -> u64 {
-    hash_u64s(&[w[0].key, w[1].key, w[2].key], 7)
+/// A stem 3-gram, from stem numbers.
+fn gram(w: &[u32]) -> u64 {
+    hash_u64s(&[u64::from(w[0]), u64::from(w[1]), u64::from(w[2])], 7)
 }
 
-/// A member's stem counts, the first step of [`Prepared`]: the story's
-/// IDF weights are looked up once per distinct stem of the whole story.
-struct Counted {
-    /// (stem, count), sorted by stem.
-    counts: Vec<(u64, u32)>,
-    /// For each word, its entry in `counts`.
-    entry_of: Vec<u32>,
+/// Buffers [`Prepared::new`] reuses from member to member of a story.
+struct PrepareScratch {
+    /// Per stem number, its count in the member at hand; all zero between
+    /// members.
+    counts: Vec<u32>,
+    distinct: Vec<u32>,
+    sentence: Vec<u32>,
+    pairs: Vec<u64>,
 }
 
-impl Counted {
-    fn new(m: &MemberText) -> Self {
-        let mut keyed: Vec<(u64, u32)> = m.tokens.iter().enumerate().map(|(i, t)| (t.key, i as u32)).collect();
-        keyed.sort_unstable();
-        let mut counts: Vec<(u64, u32)> = Vec::new();
-        let mut entry_of = vec![0u32; keyed.len()];
-        for (k, i) in keyed {
-            match counts.last_mut() {
-                Some(last) if last.0 == k => last.1 += 1,
-                _ => counts.push((k, 1)),
-            }
-            entry_of[i as usize] = (counts.len() - 1) as u32;
-        }
-        Self { counts, entry_of }
+impl PrepareScratch {
+    fn new(vocab: &Vocab) -> Self {
+        Self { counts: vec![0; vocab.len()], distinct: Vec::new(), sentence: Vec::new(), pairs: Vec::new() }
     }
 }
 
-/// The IDF of every stem of a story's members: (stem, IDF), sorted by stem.
-fn story_idf(counted: &[Counted], idf: &Idf<'_>) -> Vec<(u64, f64)> {
-    let mut keys: Vec<u64> = counted.iter().flat_map(|c| c.counts.iter().map(|t| t.0)).collect();
-    keys.sort_unstable();
-    keys.dedup();
-    keys.into_iter().map(|k| (k, idf.idf(k))).collect()
-}
-
 impl Prepared {
-    /// `weights`: the story's [`story_idf`]; `quoting`: some member of the
-    /// story quotes (else the 3-grams are never asked for).
-    fn new(m: &MemberText, counted: &Counted, weights: &[(u64, f64)], quoting: bool) -> Self {
+    /// Member `x` of the story; `quoting`: some member of the story quotes
+    /// (else the 3-grams are never asked for).
+    fn new(m: &MemberText, ids: &[u32], vocab: &Vocab, quoting: bool, scratch: &mut PrepareScratch) -> Self {
         let o = AlignOptions::default();
         let fields = [m.field_tokens(Field::Title), m.field_tokens(Field::Text)];
         let seeds = fields.clone().map(|r| {
-            let keys: Vec<u64> = m.tokens[r].iter().map(|t| t.key).collect();
-            seed_hashes(&keys, o.seed)
+            let words: Vec<u64> = ids[r].iter().map(|&id| u64::from(id)).collect();
+            seed_hashes(&words, o.seed)
         });
         let index = [SeedIndex::new(&seeds[0]), SeedIndex::new(&seeds[1])];
-        // Weigh each stem (a merge with the story's table) and note whether
-        // it is a content word.
-        let mut w = weights.iter();
-        let mut is_content: Vec<bool> = Vec::with_capacity(counted.counts.len());
-        let tf: Vec<(u64, u32, f64)> = counted
-            .counts
-            .iter()
-            .map(|&(k, count)| {
-                // Every stem of the member is in the story's table.
-                let idf = w.find(|x| x.0 == k).map_or(0.0, |x| x.1);
-                is_content.push(idf >= CONTENT_IDF);
-                (k, count, (1.0 + f64::from(count).ln()) * idf)
-            })
-            .collect();
+        let tf = count_stems(ids, vocab, scratch);
+        let PrepareScratch { sentence, pairs, .. } = scratch;
         let norm = tf.iter().map(|t| t.2 * t.2).sum::<f64>().sqrt();
-        let mut content: Vec<u64> = Vec::new();
+        let is_content = |id: u32| vocab.idf[id as usize] >= CONTENT_IDF;
+        let mut content: Vec<u32> = Vec::new();
         let mut content_at: Vec<u32> = Vec::with_capacity(m.sentences.len() + 1);
         content_at.push(0);
-        let mut sentence: Vec<u64> = Vec::new();
-        for sen in &m.sentences {
+        pairs.clear();
+        for (s, sen) in m.sentences.iter().enumerate() {
             sentence.clear();
-            sentence.extend(
-                sen.tokens.clone().filter(|&i| is_content[counted.entry_of[i] as usize]).map(|i| m.tokens[i].key),
-            );
+            sentence.extend(ids[sen.tokens.clone()].iter().copied().filter(|&id| is_content(id)));
             sentence.sort_unstable();
             sentence.dedup();
-            content.extend_from_slice(&sentence);
+            content.extend_from_slice(sentence);
             content_at.push(content.len() as u32);
+            pairs.extend(sentence.iter().map(|&id| (u64::from(id) << 32) | s as u64));
         }
-        let mut pairs: Vec<(u64, u32)> = (0..m.sentences.len())
-            .flat_map(|s| {
-                content[content_at[s] as usize..content_at[s + 1] as usize].iter().map(move |&k| (k, s as u32))
-            })
-            .collect();
         pairs.sort_unstable();
-        let mut runs = crate::hash::KeyMap::with_capacity_and_hasher(pairs.len(), Default::default());
-        for (i, &(k, _)) in pairs.iter().enumerate() {
-            runs.entry(k).or_insert((i as u32, i as u32)).1 += 1;
+        let mut run_stems: Vec<u32> = Vec::new();
+        let mut run_at: Vec<u32> = Vec::new();
+        for (i, &p) in pairs.iter().enumerate() {
+            let id = (p >> 32) as u32;
+            if run_stems.last() != Some(&id) {
+                run_stems.push(id);
+                run_at.push(i as u32);
+            }
         }
+        run_at.push(pairs.len() as u32);
         let mut grams: Vec<u64> = Vec::new();
         if quoting {
-            grams.extend(m.tokens.windows(3).map(gram));
+            grams.extend(ids.windows(3).map(gram));
             grams.sort_unstable();
             grams.dedup();
         }
@@ -279,8 +311,9 @@ impl Prepared {
             field_start: [fields[0].start, fields[1].start],
             content,
             content_at,
-            postings: pairs.into_iter().map(|p| p.1).collect(),
-            runs,
+            postings: pairs.iter().map(|&p| p as u32).collect(),
+            run_stems,
+            run_at,
             grams,
             tf,
             norm,
@@ -288,47 +321,57 @@ impl Prepared {
     }
 
     /// The distinct content stems of sentence `s`, sorted.
-    fn content_of(&self, s: usize) -> &[u64] {
+    fn content_of(&self, s: usize) -> &[u32] {
         &self.content[self.content_at[s] as usize..self.content_at[s + 1] as usize]
     }
 
-    /// The sentences holding content stem `k`, in order.
-    fn sentences_with(&self, k: u64) -> &[u32] {
-        self.runs.get(&k).map_or(&[], |&(from, to)| &self.postings[from as usize..to as usize])
+    /// The sentences holding content stem `id`, in order.
+    fn sentences_with(&self, id: u32) -> &[u32] {
+        match self.run_stems.binary_search(&id) {
+            Ok(r) => &self.postings[self.run_at[r] as usize..self.run_at[r + 1] as usize],
+            Err(_) => &[],
+        }
     }
 }
 
-/// The whole story's stems: (stem, count, weighted count), sorted by stem,
+/// A member's stems, from its words' stem numbers `ids`: (stem, count,
+/// `(1 + ln count) · idf`), sorted by stem.
+fn count_stems(ids: &[u32], vocab: &Vocab, scratch: &mut PrepareScratch) -> Vec<(u32, u32, f64)> {
+    let PrepareScratch { counts, distinct, .. } = scratch;
+    distinct.clear();
+    for &id in ids {
+        let c = &mut counts[id as usize];
+        if *c == 0 {
+            distinct.push(id);
+        }
+        *c += 1;
+    }
+    distinct.sort_unstable();
+    distinct
+        .iter()
+        .map(|&id| {
+            let count = std::mem::take(&mut counts[id as usize]);
+            (id, count, (1.0 + f64::from(count).ln()) * vocab.idf[id as usize])
+        })
+        .collect()
+}
+
+/// The whole story's stems: per stem number, its count and weighted count,
 /// each sum taken in member order.
-fn story_totals<'p>(members: impl Iterator<Item = &'p [(u64, u32, f64)]>) -> Vec<(u64, u32, f64)> {
-    let mut all: Vec<(u64, u32, f64)> = members.flat_map(|tf| tf.iter().copied()).collect();
-    // Stable: a stem's entries stay in member order.
-    all.sort_by_key(|t| t.0);
-    let mut out: Vec<(u64, u32, f64)> = Vec::with_capacity(all.len());
-    for t in all {
-        match out.last_mut() {
-            Some(last) if last.0 == t.0 => {
-                last.1 += t.1;
-                last.2 += t.2;
-            }
-            _ => out.push(t),
+fn story_totals<'p>(stems: usize, members: impl Iterator<Item = &'p [(u32, u32, f64)]>) -> (Vec<u32>, Vec<f64>) {
+    let (mut counts, mut weights) = (vec![0u32; stems], vec![0.0f64; stems]);
+    for tf in members {
+        for &(id, c, w) in tf {
+            counts[id as usize] += c;
+            weights[id as usize] += w;
         }
     }
-    out
+    (counts, weights)
 }
 
-/// Sum of `a.w · b.w` over the stems in both (both sorted by stem, `b` a
-/// superset of `a`'s stems), in stem order.
-fn dot_sorted(a: &[(u64, u32, f64)], b: &[(u64, u32, f64)]) -> f64 {
-    let mut j = 0;
-    let mut s = 0.0;
-    for x in a {
-        while b[j].0 < x.0 {
-            j += 1;
-        }
-        s += x.2 * b[j].2;
-    }
-    s
+/// Sum of `a.w · b[a.stem]` over `a` (sorted by stem), in stem order.
+fn dot_sorted(a: &[(u32, u32, f64)], b: &[f64]) -> f64 {
+    a.iter().fold(0.0, |s, x| s + x.2 * b[x.0 as usize])
 }
 
 /// Compares every member of a story with the others.
@@ -339,11 +382,11 @@ fn dot_sorted(a: &[(u64, u32, f64)], b: &[(u64, u32, f64)]) -> f64 {
 pub fn diverge(story: &StoryText, idf: &Idf<'_>) -> Vec<Divergence> {
     let members = &story.members;
     let n = members.len();
-    let counted: Vec<Counted> = members.iter().map(Counted::new).collect();
-    let weights = story_idf(&counted, idf);
+    let vocab = Vocab::new(members.iter().map(|m| m.tokens.iter().map(|t| t.key)), |k| idf.idf(k));
     let quoting = members.iter().any(|m| !m.quotes.is_empty());
+    let mut scratch = PrepareScratch::new(&vocab);
     let prepared: Vec<Prepared> =
-        members.iter().zip(&counted).map(|(m, c)| Prepared::new(m, c, &weights, quoting)).collect();
+        members.iter().zip(&vocab.ids).map(|(m, ids)| Prepared::new(m, ids, &vocab, quoting, &mut scratch)).collect();
     // found[x][y][s]: sentence s of x is found in y. passages[x][y]: x's
     // passages shared with y.
     let mut found: Vec<Vec<Vec<bool>>> = vec![vec![Vec::new(); n]; n];
@@ -378,9 +421,9 @@ pub fn diverge(story: &StoryText, idf: &Idf<'_>) -> Vec<Divergence> {
     let agencies: Vec<AHashSet<&str>> =
         members.iter().map(|m| m.attributions.iter().map(|a| a.agency.as_str()).collect()).collect();
     // The whole story's weights and stem counts, once.
-    let totals = story_totals(prepared.iter().map(|p| p.tf.as_slice()));
-    let total_sq: f64 = totals.iter().map(|t| t.2 * t.2).sum();
-    let priors = Priors::new(&totals, &weights, idf);
+    let (total_counts, totals) = story_totals(vocab.len(), prepared.iter().map(|p| p.tf.as_slice()));
+    let total_sq: f64 = totals.iter().map(|w| w * w).sum();
+    let priors = Priors::new(&total_counts, &vocab, idf);
     (0..n)
         .map(|x| {
             let m = &members[x];
@@ -443,9 +486,9 @@ pub fn diverge(story: &StoryText, idf: &Idf<'_>) -> Vec<Divergence> {
                 omitted: round4(omitted),
                 similarity: round4(similarity),
                 attribution_difference: round4(attribution_difference),
-                distinctive_terms: distinctive(m, &own.tf, &priors),
+                distinctive_terms: distinctive(m, &vocab.ids[x], &own.tf, &priors),
                 attributions: m.attributions.clone(),
-                quotes: quotes(x, members, &prepared),
+                quotes: quotes(x, members, &vocab.ids, &prepared),
                 passages: others.iter().flat_map(|&y| std::mem::take(&mut passages[x][y])).collect(),
                 sentences: m
                     .sentences
@@ -584,22 +627,25 @@ pub const DISTINCTIVE_IDF: f64 = 2.0;
 struct Priors {
     /// Words in the story.
     words: f64,
-    /// (content word, count in the story, prior), sorted by word.
-    terms: Vec<(u64, u32, f64)>,
+    /// Per stem number: its count in the story and its prior, for content
+    /// words only.
+    terms: Vec<Option<(u32, f64)>>,
 }
 
 impl Priors {
-    /// `weights`: the IDF of each stem of `totals`, in the same order.
-    fn new(totals: &[(u64, u32, f64)], weights: &[(u64, f64)], idf: &Idf<'_>) -> Self {
-        debug_assert!(totals.iter().zip(weights).all(|(t, w)| t.0 == w.0) && totals.len() == weights.len());
-        let n = f64::from(totals.iter().map(|t| t.1).sum::<u32>());
-        let terms = totals
+    /// `counts`: each stem's count in the story, by number.
+    fn new(counts: &[u32], vocab: &Vocab, idf: &Idf<'_>) -> Self {
+        let n = f64::from(counts.iter().sum::<u32>());
+        let terms = counts
             .iter()
-            .zip(weights)
-            .filter(|(_, w)| w.1 >= DISTINCTIVE_IDF)
-            .map(|(&(k, count, _), _)| {
-                let share = (f64::from(count) + PRIOR_BACKGROUND * idf.background_share(k)) / (n + PRIOR_BACKGROUND);
-                (k, count, PRIOR_WORDS * share)
+            .zip(&vocab.idf)
+            .zip(&vocab.keys)
+            .map(|((&count, &w), &k)| {
+                (w >= DISTINCTIVE_IDF).then(|| {
+                    let share =
+                        (f64::from(count) + PRIOR_BACKGROUND * idf.background_share(k)) / (n + PRIOR_BACKGROUND);
+                    (count, PRIOR_WORDS * share)
+                })
             })
             .collect();
         Self { words: n, terms }
@@ -608,17 +654,13 @@ impl Priors {
 
 /// Log-odds ratio with an informative Dirichlet prior ([`Priors`], strength
 /// [`PRIOR_WORDS`]), a member's words `mine` (sorted by stem) against the
-/// other members'.
-fn distinctive(m: &MemberText, mine: &[(u64, u32, f64)], priors: &Priors) -> Vec<Term> {
+/// other members'; `ids`: the stem number of each of its words.
+fn distinctive(m: &MemberText, ids: &[u32], mine: &[(u32, u32, f64)], priors: &Priors) -> Vec<Term> {
     let ni = f64::from(mine.iter().map(|t| t.1).sum::<u32>());
     let nj = priors.words - ni;
-    let mut terms: Vec<(u64, Term)> = Vec::new();
-    let mut p = priors.terms.iter().peekable();
-    for &(k, yi, _) in mine {
-        while p.next_if(|t| t.0 < k).is_some() {}
-        let Some(&&(_, count, a)) = p.peek().filter(|t| t.0 == k) else {
-            continue;
-        };
+    let mut terms: Vec<(u32, Term)> = Vec::new();
+    for &(id, yi, _) in mine {
+        let Some((count, a)) = priors.terms[id as usize] else { continue };
         let yj = count - yi;
         let (yi_f, yj_f) = (f64::from(yi), f64::from(yj));
         let (odds_i, odds_j) = ((yi_f + a) / (ni + PRIOR_WORDS - yi_f - a), (yj_f + a) / (nj + PRIOR_WORDS - yj_f - a));
@@ -630,19 +672,24 @@ fn distinctive(m: &MemberText, mine: &[(u64, u32, f64)], priors: &Priors) -> Vec
         let delta = odds_i.ln() - odds_j.ln();
         let z = delta / (1.0 / (yi_f + a) + 1.0 / (yj_f + a)).sqrt();
         if z >= DISTINCTIVE_Z {
-            terms.push((k, Term { term: String::new(), z: round4(z), count: yi, others: yj }));
+            terms.push((id, Term { term: String::new(), z: round4(z), count: yi, others: yj }));
         }
     }
     // The word as this version writes it most often (ties: the smaller form).
-    let mut forms: AHashMap<u64, AHashMap<&str, u32>> = terms.iter().map(|(k, _)| (*k, AHashMap::new())).collect();
-    for t in &m.tokens {
-        if let Some(f) = forms.get_mut(&t.key) {
-            *f.entry(m.surface(t)).or_default() += 1;
+    let mut forms: AHashMap<u32, AHashMap<&str, u32>> = terms.iter().map(|(id, _)| (*id, AHashMap::new())).collect();
+    if !forms.is_empty() {
+        for (t, id) in m.tokens.iter().zip(ids) {
+            if let Some(f) = forms.get_mut(id) {
+                *f.entry(m.surface(t)).or_default() += 1;
+            }
         }
     }
-    for (k, term) in &mut terms {
-        term.term =
-            forms[k].iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|f| f.0.to_string()).unwrap_or_default();
+    for (id, term) in &mut terms {
+        term.term = forms[id]
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+            .map(|f| f.0.to_string())
+            .unwrap_or_default();
     }
     let mut terms: Vec<Term> = terms.into_iter().map(|t| t.1).collect();
     terms.sort_by(|a, b| b.z.total_cmp(&a.z).then(a.term.cmp(&b.term)));
@@ -651,12 +698,12 @@ fn distinctive(m: &MemberText, mine: &[(u64, u32, f64)], priors: &Priors) -> Vec
 }
 
 /// A member's quotations and the other members that carry them.
-fn quotes(x: usize, members: &[MemberText], prepared: &[Prepared]) -> Vec<Quote> {
+fn quotes(x: usize, members: &[MemberText], ids: &[Vec<u32>], prepared: &[Prepared]) -> Vec<Quote> {
     let m = &members[x];
     m.quotes
         .iter()
         .map(|q| {
-            let qg: Vec<u64> = m.tokens[q.tokens.clone()].windows(3).map(gram).collect();
+            let qg: Vec<u64> = ids[x][q.tokens.clone()].windows(3).map(gram).collect();
             let carried_by = (0..members.len())
                 .filter(|&y| y != x)
                 .filter(|&y| {
@@ -685,36 +732,47 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// A member's (stem, count, weight) table, sorted and distinct.
-    fn table(raw: Vec<(u64, u32, f64)>) -> Vec<(u64, u32, f64)> {
-        let mut v = raw;
-        v.sort_by_key(|t| t.0);
-        v.dedup_by_key(|t| t.0);
-        v
-    }
-
     proptest! {
-        /// The story's totals are the per-stem sums over members (in member
-        /// order), and a member's dot product with them is the plain sum of
-        /// its products.
+        /// Stems are numbered in key order; a member's stem table holds its
+        /// stems in key order with their counts and weights; the story's
+        /// totals are the per-stem sums over members in member order; a
+        /// member's dot product with them is the plain sum of its products
+        /// in key order. All checked against plain maps keyed by stem, to
+        /// the bit.
         #[test]
-        fn totals_and_dot_products_are_the_plain_sums(
-            raw in proptest::collection::vec(
-                proptest::collection::vec((0u64..60, 1u32..9, 0.0f64..5.0), 0..40), 1..6),
+        fn stem_tables_are_the_plain_sums(
+            members in proptest::collection::vec(proptest::collection::vec(0u64..60, 0..40), 1..6),
         ) {
-            let members: Vec<Vec<(u64, u32, f64)>> = raw.into_iter().map(table).collect();
-            let totals = story_totals(members.iter().map(Vec::as_slice));
-            prop_assert!(totals.windows(2).all(|w| w[0].0 < w[1].0));
-            for &(k, count, weight) in &totals {
-                let mine = members.iter().filter_map(|m| m.iter().find(|t| t.0 == k));
-                let (c, w) = mine.fold((0, 0.0), |(c, w), t| (c + t.1, w + t.2));
-                prop_assert_eq!(count, c);
-                prop_assert_eq!(weight.to_bits(), w.to_bits());
+            use std::collections::BTreeMap;
+            let idf = |k: u64| 0.5 + (k % 7) as f64 * 0.37;
+            let vocab = Vocab::new(members.iter().map(|m| m.iter().copied()), idf);
+            prop_assert!(vocab.keys.windows(2).all(|w| w[0] < w[1]));
+            let mut scratch = PrepareScratch::new(&vocab);
+            let mut tables = Vec::new();
+            for (m, ids) in members.iter().zip(&vocab.ids) {
+                prop_assert!(m.iter().zip(ids).all(|(&k, &id)| vocab.keys[id as usize] == k));
+                let tf = count_stems(ids, &vocab, &mut scratch);
+                let mut plain: BTreeMap<u64, u32> = BTreeMap::new();
+                for &k in m {
+                    *plain.entry(k).or_default() += 1;
+                }
+                let want: Vec<(u64, u32, u64)> =
+                    plain.iter().map(|(&k, &c)| (k, c, ((1.0 + f64::from(c).ln()) * idf(k)).to_bits())).collect();
+                let got: Vec<(u64, u32, u64)> =
+                    tf.iter().map(|&(id, c, w)| (vocab.keys[id as usize], c, w.to_bits())).collect();
+                prop_assert_eq!(got, want);
+                tables.push(tf);
             }
-            for m in &members {
-                let plain =
-                    m.iter().map(|t| t.2 * totals.iter().find(|u| u.0 == t.0).unwrap().2).fold(0.0, |s, x| s + x);
-                prop_assert_eq!(dot_sorted(m, &totals).to_bits(), plain.to_bits());
+            let (counts, totals) = story_totals(vocab.len(), tables.iter().map(Vec::as_slice));
+            for (id, &k) in vocab.keys.iter().enumerate() {
+                let mine = tables.iter().filter_map(|t| t.iter().find(|x| vocab.keys[x.0 as usize] == k));
+                let (c, w) = mine.fold((0, 0.0), |(c, w), t| (c + t.1, w + t.2));
+                prop_assert_eq!(counts[id], c);
+                prop_assert_eq!(totals[id].to_bits(), w.to_bits());
+            }
+            for t in &tables {
+                let plain = t.iter().map(|x| x.2 * totals[x.0 as usize]).fold(0.0, |s, x| s + x);
+                prop_assert_eq!(dot_sorted(t, &totals).to_bits(), plain.to_bits());
             }
         }
     }
