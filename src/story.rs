@@ -190,6 +190,11 @@ impl<'b> Idf<'b> {
         }
     }
 
+    /// The terms of the batch (in no particular order).
+    pub fn keys(&self) -> impl Iterator<Item = u64> + '_ {
+        self.table.keys().copied()
+    }
+
     /// A term's background share, the prior of distinctive-term scores.
     pub fn background_share(&self, key: u64) -> f64 {
         match self.table.get(&key) {
@@ -224,8 +229,8 @@ pub struct Item {
     pub doc: DocIdx,
     /// Its id (for ordering and story ids).
     pub id: ArticleId,
-    /// Its unit vector, sorted by key.
-    pub vector: Vec<(u64, f32)>,
+    /// Its unit vector over term numbers ([`TermNumbers`]), sorted.
+    pub vector: Vec<(u32, f32)>,
     /// Quote 3-gram hashes, sorted.
     pub quote_grams: Vec<u64>,
     /// Reference time (Unix seconds), if known.
@@ -249,7 +254,7 @@ pub struct Story {
     pub first_time: Option<i64>,
     /// Latest member time.
     pub last_time: Option<i64>,
-    centroid: Vec<(u64, f32)>,
+    centroid: Vec<(u32, f32)>,
     norm: f64,
     time_sum: f64,
     timed: u32,
@@ -341,7 +346,7 @@ impl Story {
     }
 
     /// Adds `item`; returns the terms new to the centroid.
-    fn absorb(&mut self, item: &Item, options: &StoryOptions) -> Vec<u64> {
+    fn absorb(&mut self, item: &Item, options: &StoryOptions) -> Vec<u32> {
         self.members.push(item.doc);
         if let Some(t) = item.time {
             self.first_time = Some(self.first_time.map_or(t, |f| f.min(t)));
@@ -361,7 +366,7 @@ impl Story {
 
     /// Adds all of `other` (a story being merged into this one); returns the
     /// terms new to the centroid.
-    fn absorb_story(&mut self, other: &Story, options: &StoryOptions) -> Vec<u64> {
+    fn absorb_story(&mut self, other: &Story, options: &StoryOptions) -> Vec<u32> {
         self.members.extend_from_slice(&other.members);
         for t in [other.first_time, other.last_time].into_iter().flatten() {
             self.first_time = Some(self.first_time.map_or(t, |f| f.min(t)));
@@ -381,7 +386,7 @@ impl Story {
 
     /// centroid += vector, then keep the heaviest terms; returns the terms
     /// new to the centroid.
-    fn add_to_centroid(&mut self, vector: &[(u64, f32)], options: &StoryOptions) -> Vec<u64> {
+    fn add_to_centroid(&mut self, vector: &[(u32, f32)], options: &StoryOptions) -> Vec<u32> {
         let mut merged = Vec::with_capacity(self.centroid.len() + vector.len());
         let mut added = Vec::new();
         let (mut i, mut j) = (0, 0);
@@ -430,8 +435,8 @@ impl Story {
         self.admits(time, options)
     }
 
-    /// The story's centroid terms (key, weight), sorted by key.
-    pub fn centroid(&self) -> &[(u64, f32)] {
+    /// The story's centroid terms (number, weight), sorted.
+    pub fn centroid(&self) -> &[(u32, f32)] {
         &self.centroid
     }
 }
@@ -447,9 +452,9 @@ struct TermFilter {
 
 impl TermFilter {
     const WORDS: usize = 64;
-    const MASK: u64 = (Self::WORDS * 64 - 1) as u64;
+    const MASK: u32 = (Self::WORDS * 64 - 1) as u32;
 
-    fn new(vector: &[(u64, f32)]) -> Self {
+    fn new(vector: &[(u32, f32)]) -> Self {
         let mut bits = [0u64; Self::WORDS];
         for &(k, _) in vector {
             let b = k & Self::MASK;
@@ -462,7 +467,7 @@ impl TermFilter {
     /// `centroid` (sorted by key): the products of the shared terms, summed
     /// in key order.
     #[inline]
-    fn dot(&self, vector: &[(u64, f32)], centroid: &[(u64, f32)]) -> f64 {
+    fn dot(&self, vector: &[(u32, f32)], centroid: &[(u32, f32)]) -> f64 {
         let mut s = 0.0f64;
         for &(k, w) in centroid {
             let b = k & Self::MASK;
@@ -476,6 +481,50 @@ impl TermFilter {
     }
 }
 
+/// Entry `k` of a table indexed by term number, made if it is not there.
+fn grow(table: &mut Vec<Vec<u32>>, k: usize) -> &mut Vec<u32> {
+    if table.len() <= k {
+        table.resize_with(k + 1, Vec::new);
+    }
+    &mut table[k]
+}
+
+/// The numbers the story layer knows terms by: a term key's rank among the
+/// keys of a run, so that vectors and centroids sorted by number are sorted
+/// by key (sums over them run in key order, the same bits as over keys),
+/// and postings are arrays indexed by number. A key the numbering was not
+/// made with has no number.
+#[derive(Debug, Clone, Default)]
+pub struct TermNumbers {
+    numbers: crate::hash::KeyMap<u32>,
+}
+
+impl TermNumbers {
+    /// Numbers `keys` (any order, repeats allowed) by rank.
+    pub fn new(mut keys: Vec<u64>) -> Self {
+        keys.sort_unstable();
+        keys.dedup();
+        let numbers = keys.iter().enumerate().map(|(rank, &k)| (k, rank as u32)).collect();
+        Self { numbers }
+    }
+
+    /// A vector over keys (sorted by key) as one over numbers (sorted);
+    /// terms without a number are left out.
+    pub fn number(&self, vector: &[(u64, f32)]) -> Vec<(u32, f32)> {
+        vector.iter().filter_map(|&(k, w)| self.numbers.get(&k).map(|&n| (n, w))).collect()
+    }
+
+    /// Terms numbered.
+    pub fn len(&self) -> usize {
+        self.numbers.len()
+    }
+
+    /// True when no term is numbered.
+    pub fn is_empty(&self) -> bool {
+        self.numbers.is_empty()
+    }
+}
+
 /// The id of a story founded by `founder`.
 pub fn story_id(founder: &ArticleId) -> String {
     format!("s{:016x}", xxh3(founder.as_str().as_bytes(), 0x7374_6f72_7969_6401))
@@ -486,13 +535,14 @@ pub fn story_id(founder: &ArticleId) -> String {
 pub struct StoryIndex {
     options: StoryOptions,
     stories: Vec<Story>,
-    /// Term → stories whose centroid has (or had) it, that a dated article
-    /// at [`StoryIndex::horizon`] or later could still join.
-    postings: crate::hash::KeyMap<Vec<u32>>,
-    /// Term → stories moved out of `postings` because their span can no
-    /// longer take dated articles from the horizon on; consulted only for
-    /// undated articles and articles older than the horizon.
-    retired: crate::hash::KeyMap<Vec<u32>>,
+    /// Per term number: the stories whose centroid has (or had) it, that a
+    /// dated article at [`StoryIndex::horizon`] or later could still join.
+    postings: Vec<Vec<u32>>,
+    /// Per term number: the stories moved out of `postings` because their
+    /// span can no longer take dated articles from the horizon on;
+    /// consulted only for undated articles and articles older than the
+    /// horizon.
+    retired: Vec<Vec<u32>>,
     /// The latest article time seen.
     horizon: Option<i64>,
     group_story: AHashMap<u32, u32>,
@@ -525,7 +575,7 @@ impl StoryIndex {
         }
         let threshold = if item.time.is_some() { o.threshold } else { o.threshold + o.undated_extra };
         // The heaviest terms (ties: the smaller key), in no particular order.
-        let mut probes: Vec<(u64, f32)> = item.vector.clone();
+        let mut probes: Vec<(u32, f32)> = item.vector.clone();
         if probes.len() > o.probe_terms {
             probes.select_nth_unstable_by(o.probe_terms - 1, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
             probes.truncate(o.probe_terms);
@@ -556,7 +606,7 @@ impl StoryIndex {
     /// at `time`. Stories too old for any later dated article are retired
     /// from the postings as they are met, so the cost of an article does not
     /// grow with the archive.
-    fn candidates(&mut self, probes: &[(u64, f32)], time: Option<i64>) -> Vec<u32> {
+    fn candidates(&mut self, probes: &[(u32, f32)], time: Option<i64>) -> Vec<u32> {
         let mut out = Vec::new();
         let stories = &self.stories;
         let max_span = (self.options.max_span_days * 86_400.0) as i64;
@@ -568,7 +618,8 @@ impl StoryIndex {
         if let Some(t) = time {
             self.horizon = Some(self.horizon.map_or(t, |h| h.max(t)));
         }
-        for (k, _) in probes {
+        for &(k, _) in probes {
+            let k = k as usize;
             if let Some(list) = self.postings.get_mut(k) {
                 if let Some(t) = time.filter(|_| in_order) {
                     // Dated and in time order: retire stale stories.
@@ -581,7 +632,7 @@ impl StoryIndex {
                         keep
                     });
                     if !stale.is_empty() {
-                        self.retired.entry(*k).or_default().extend(stale);
+                        grow(&mut self.retired, k).extend(stale);
                     }
                 }
                 out.extend_from_slice(list);
@@ -642,7 +693,7 @@ impl StoryIndex {
         std::mem::swap(&mut self.stories[gone].id, &mut other.id);
         let added = self.stories[keep].absorb_story(&other, &self.options);
         for k in added {
-            self.postings.entry(k).or_default().push(keep as u32);
+            grow(&mut self.postings, k as usize).push(keep as u32);
         }
         for s in self.group_story.values_mut() {
             if *s == gone as u32 {
@@ -659,7 +710,7 @@ impl StoryIndex {
     fn join(&mut self, s: usize, item: &Item) {
         let added = self.stories[s].absorb(item, &self.options);
         for k in added {
-            self.postings.entry(k).or_default().push(s as u32);
+            grow(&mut self.postings, k as usize).push(s as u32);
         }
         if let Some(g) = item.group {
             self.group_story.entry(g).or_insert(s as u32);
@@ -732,7 +783,7 @@ mod tests {
     use proptest::prelude::*;
 
     /// The plain merge of two sorted lists, products summed in key order.
-    fn merge_dot(a: &[(u64, f32)], b: &[(u64, f32)]) -> f64 {
+    fn merge_dot(a: &[(u32, f32)], b: &[(u32, f32)]) -> f64 {
         let (mut i, mut j, mut s) = (0, 0, 0.0f64);
         while i < a.len() && j < b.len() {
             match a[i].0.cmp(&b[j].0) {
@@ -748,11 +799,19 @@ mod tests {
         s
     }
 
-    fn sparse(keys: Vec<(u64, f32)>) -> Vec<(u64, f32)> {
-        let mut v: Vec<(u64, f32)> = keys;
+    fn sparse(keys: Vec<(u32, f32)>) -> Vec<(u32, f32)> {
+        let mut v: Vec<(u32, f32)> = keys;
         v.sort_unstable_by_key(|t| t.0);
         v.dedup_by_key(|t| t.0);
         v
+    }
+
+    #[test]
+    fn numbers_keep_the_order_of_keys() {
+        let numbers = TermNumbers::new(vec![900, 7, u64::MAX, 7, 42]);
+        assert_eq!(numbers.len(), 4);
+        let v = numbers.number(&[(7, 0.5), (42, 0.25), (900, 0.125), (1234, 1.0), (u64::MAX, 2.0)]);
+        assert_eq!(v, [(0, 0.5), (1, 0.25), (2, 0.125), (3, 2.0)], "ranks in key order; unknown keys left out");
     }
 
     proptest! {
@@ -760,8 +819,8 @@ mod tests {
         /// collide in the filter (small keys) or not.
         #[test]
         fn filtered_dot_is_the_merge(
-            a in proptest::collection::vec((0u64..1_500, -1.0f32..1.0), 0..80),
-            b in proptest::collection::vec((0u64..1_500, -1.0f32..1.0), 0..300),
+            a in proptest::collection::vec((0u32..1_500, -1.0f32..1.0), 0..80),
+            b in proptest::collection::vec((0u32..1_500, -1.0f32..1.0), 0..300),
         ) {
             let (a, b) = (sparse(a), sparse(b));
             let filtered = TermFilter::new(&a).dot(&a, &b);
@@ -769,9 +828,9 @@ mod tests {
         }
     }
 
-    fn item(doc: u32, terms: &[(u64, f32)], day: i64) -> Item {
+    fn item(doc: u32, terms: &[(u32, f32)], day: i64) -> Item {
         let norm = terms.iter().map(|t| t.1 * t.1).sum::<f32>().sqrt();
-        let mut vector: Vec<(u64, f32)> = terms.iter().map(|&(k, w)| (k, w / norm)).collect();
+        let mut vector: Vec<(u32, f32)> = terms.iter().map(|&(k, w)| (k, w / norm)).collect();
         vector.sort_unstable_by_key(|t| t.0);
         Item {
             doc: DocIdx(doc),
@@ -808,8 +867,7 @@ mod tests {
         // Ten stories a day for 40 days, each on its own terms; an undated
         // article with the first story's words comes last and joins it.
         let n = 400;
-        let mut items: Vec<Item> =
-            (0..n).map(|d| item(d, &[(1_000 + u64::from(d), 1.0)], 100 + i64::from(d / 10))).collect();
+        let mut items: Vec<Item> = (0..n).map(|d| item(d, &[(1_000 + d, 1.0)], 100 + i64::from(d / 10))).collect();
         let mut undated = item(n, &[(1_000, 1.0)], 0);
         undated.time = None;
         items.push(undated);

@@ -50,7 +50,7 @@ use crate::lsh::{band_keys, band_seeds, candidate_pairs};
 use crate::minhash::estimate_jaccard;
 use crate::progress::Progress;
 use crate::scheme::Scheme;
-use crate::story::{Idf, Item, StoryIndex, StoryOptions};
+use crate::story::{Idf, Item, StoryIndex, StoryOptions, TermNumbers};
 use crate::timing::Timings;
 use crate::unionfind::UnionFind;
 use crate::verify::overlap;
@@ -196,15 +196,17 @@ fn quantize(vector: &[(u64, f32)]) -> Vec<(u32, u16)> {
     q
 }
 
-fn dequantize(v: &[(u32, u16)]) -> Vec<(u64, f32)> {
-    v.iter().map(|&(k, w)| (u64::from(k), f32::from(w) / 65535.0)).collect()
+/// A stored vector, its keys numbered for the story layer.
+fn dequantize(v: &[(u32, u16)], numbers: &TermNumbers) -> Vec<(u32, f32)> {
+    let keyed: Vec<(u64, f32)> = v.iter().map(|&(k, w)| (u64::from(k), f32::from(w) / 65535.0)).collect();
+    numbers.number(&keyed)
 }
 
-fn item_of(doc: u32, r: &Record, group: u32) -> Item {
+fn item_of(doc: u32, r: &Record, group: u32, numbers: &TermNumbers) -> Item {
     Item {
         doc: DocIdx(doc),
         id: r.id.clone(),
-        vector: dequantize(&r.vector),
+        vector: dequantize(&r.vector, numbers),
         quote_grams: r.quote_grams.iter().map(|&g| u64::from(g)).collect(),
         time: r.time,
         day_only: r.day_only,
@@ -465,13 +467,22 @@ pub fn add_with(
         )
     })?;
     let r_len = replayed.len() as u32;
+    // The story layer numbers the (32-bit) keys of the vectors at hand.
+    let numbers = TermNumbers::new(
+        replayed
+            .iter()
+            .flat_map(|r| r.vector.iter())
+            .chain(built.iter().flat_map(|b| b.0.iter()))
+            .map(|&(k, _)| u64::from(k))
+            .collect(),
+    );
     let mut stories = StoryIndex::new(job.story.clone());
     let mut merged_into: Vec<(usize, usize)> = Vec::new();
     let placed: Vec<usize> = timings.time("stories", || {
         // The groups and stories as they were before this run.
         for (j, r) in replayed.iter().enumerate() {
             let g = index.state.group(r.group);
-            stories.replay(&item_of(j as u32, r, g), &index.state.story(&r.story));
+            stories.replay(&item_of(j as u32, r, g, &numbers), &index.state.story(&r.story));
         }
         // Old groups united by new articles bring their stories together.
         for &(keep_g, gone_g) in &old_groups_united {
@@ -505,7 +516,7 @@ pub fn add_with(
                 let item = Item {
                     doc: DocIdx(r_len + i as u32),
                     id: corpus.doc(fresh[i]).id.clone(),
-                    vector: dequantize(vector),
+                    vector: dequantize(vector, &numbers),
                     quote_grams: grams.iter().map(|&g| u64::from(g)).collect(),
                     time: f.time,
                     day_only: f.day_only,
