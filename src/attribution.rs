@@ -232,6 +232,16 @@ pub struct WordStream {
     gap: Gap,
 }
 
+/// A place in a [`WordStream`].
+#[derive(Debug, Clone, Copy)]
+pub struct WordMark {
+    words: usize,
+    last: Edge,
+    waiting: Option<usize>,
+    waiting_after: Option<Edge>,
+    gap: Gap,
+}
+
 /// The L1 text since the last word.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 enum Gap {
@@ -267,6 +277,26 @@ impl WordStream {
         }
         self.last = e;
         self.gap = Gap::Other;
+    }
+
+    /// Where the stream is, for [`WordStream::rewind`].
+    pub fn mark(&self) -> WordMark {
+        WordMark {
+            words: self.words.len(),
+            last: self.last,
+            waiting: self.waiting,
+            waiting_after: self.waiting.map(|w| self.words[w].after),
+            gap: self.gap,
+        }
+    }
+
+    /// Takes back everything reported since `mark`.
+    pub fn rewind(&mut self, mark: WordMark) {
+        self.words.truncate(mark.words);
+        (self.last, self.waiting, self.gap) = (mark.last, mark.waiting, mark.gap);
+        if let (Some(w), Some(after)) = (mark.waiting, mark.waiting_after) {
+            self.words[w].after = after;
+        }
     }
 
     /// The words collected.

@@ -16,7 +16,7 @@ use crate::date::Published;
 use crate::error::Result;
 use crate::ids::{ArticleId, DocIdx};
 use crate::input::{Article, Inputs};
-use crate::normalize::{Canonical, TokenBuilder, canonical_with_offsets_into, is_token_char};
+use crate::normalize::{Canonical, L1Sink, TokenBuilder, canonical_with_offsets_into, is_token_char, walk_canonical};
 use crate::progress::Progress;
 use serde::Serialize;
 use std::ops::Range;
@@ -158,6 +158,15 @@ struct Chars<'s> {
 }
 
 impl Chars<'_> {
+    /// Where the cursor is, for [`Chars::rewind`].
+    fn mark(&self) -> (usize, usize) {
+        (self.byte, self.char)
+    }
+
+    fn rewind(&mut self, (byte, char): (usize, usize)) {
+        (self.byte, self.char) = (byte, char);
+    }
+
     fn at(&mut self, byte: usize) -> usize {
         if byte < self.byte {
             self.byte = 0;
@@ -185,126 +194,272 @@ struct Builder {
     scratch: Vec<Range<usize>>,
     /// Per quotation mark of the current line: the line's tokens before it.
     marks: Vec<usize>,
-    /// The current line's L1 form and offsets.
+    /// The current line's L1 form and offsets, when the fast path gives up.
     canon: Canonical,
     tb: TokenBuilder,
-}
-
-/// The word being read in [`Builder::line`].
-struct Reading {
-    /// Its first and last characters (indices in the L1 line).
-    first: usize,
-    last: usize,
+    /// Read lines through the L1 fast path when it applies (tests compare
+    /// both paths).
+    fast: bool,
 }
 
 impl Builder {
-    /// Ends the sentence of the current line's words `from..` (if any);
-    /// `first_token` is the line's first word.
-    fn close_sentence(&mut self, field: Field, from: usize, first_token: usize) {
-        let to = self.tokens.len();
-        if to > from {
-            let (start, end) = (self.tokens[from].start, self.tokens[to - 1].end);
-            let bytes = self.scratch[from - first_token].start..self.scratch[to - 1 - first_token].end;
-            self.sentences.push(Sentence { field, tokens: from..to, start, end, bytes });
-        }
-    }
-
-    /// Adds one line of a field: `line` is `field_text[range]`. The L1 form
-    /// of the line and its map back to the original are read once, a
-    /// character at a time: words (and their L2 forms), sentence breaks and
-    /// quotation marks, and the characters around words for agency
-    /// matching.
+    /// Adds one line of a field: `line` is `field_text[range]`. Its L1
+    /// characters, each with the offset in the line it came from, are read
+    /// once ([`LineWalk`]): straight from the L1 fast path
+    /// ([`crate::normalize::walk_canonical`]), or, when that path gives up,
+    /// from the general path's output (what was read of the line is taken
+    /// back first).
     fn line(&mut self, field: Field, field_text: &str, range: Range<usize>, chars: &mut Chars<'_>) {
         let line = &field_text[range.clone()];
+        let mark = (self.tokens.len(), self.surfaces.len(), self.sentences.len(), self.words.mark(), chars.mark());
+        if self.fast {
+            let mut walk = LineWalk::new(self, field, range.clone());
+            if walk_canonical(line, &mut ChunkedWalk { walk: &mut walk, chars }) {
+                walk.finish(field_text, chars);
+                return;
+            }
+        }
+        // Rare: back to where the line started, then the general path.
+        let (tokens, surfaces, sentences, words, at) = mark;
+        self.tokens.truncate(tokens);
+        self.surfaces.truncate(surfaces);
+        self.sentences.truncate(sentences);
+        self.words.rewind(words);
+        chars.rewind(at);
+        self.tb.end_word(&mut |_, _| {});
         let mut canon = std::mem::take(&mut self.canon);
         canonical_with_offsets_into(line, &mut canon);
-        let l1 = canon.text.as_bytes();
-        let first_token = self.tokens.len();
-        let mut sentence_from = first_token;
-        // A sentence break (. ! ?, a full stop not between digits) since the
-        // last token: the next token starts a sentence.
-        let mut broken = false;
-        self.scratch.clear();
-        self.marks.clear();
-        let mut reading: Option<Reading> = None;
-        for (i, (at, c)) in canon.text.char_indices().enumerate() {
-            if is_token_char(c) {
-                match &mut reading {
-                    Some(r) => r.last = i,
-                    None => reading = Some(Reading { first: i, last: i }),
-                }
-                self.tb.push(c, &mut |_| unreachable!("a token character does not end a word"));
-                continue;
-            }
-            if let Some(r) = reading.take() {
-                self.word(field, r, &canon, range.clone(), chars, &mut broken, &mut sentence_from, first_token);
-            }
-            self.words.other(c);
-            match c {
-                '!' | '?' => broken = true,
-                '.' => {
-                    let digit = |j: Option<usize>| j.and_then(|j| l1.get(j)).is_some_and(u8::is_ascii_digit);
-                    broken |= !(digit(at.checked_sub(1)) && digit(Some(at + 1)));
-                }
-                '"' => self.marks.push(self.tokens.len() - first_token),
-                _ => {}
-            }
+        let mut walk = LineWalk::new(self, field, range);
+        for (c, &at) in canon.text.chars().zip(&canon.offsets) {
+            walk.push(c, at as usize, chars);
         }
-        if let Some(r) = reading.take() {
-            self.word(field, r, &canon, range.clone(), chars, &mut broken, &mut sentence_from, first_token);
-        }
-        self.close_sentence(field, sentence_from, first_token);
-        // Quotes: words between the 1st and 2nd mark, 3rd and 4th, ...
-        for k in (0..self.marks.len() / 2).map(|k| 2 * k) {
-            let (a, b) = (self.marks[k], self.marks[k + 1]);
-            if b >= a + 3 {
-                let text = field_text[self.scratch[a].start..self.scratch[b - 1].end].to_string();
-                let (a, b) = (first_token + a, first_token + b);
-                let (start, end) = (self.tokens[a].start, self.tokens[b - 1].end);
-                self.quotes.push(QuoteSpan { field, tokens: a..b, start, end, text });
-            }
-        }
-        // Lines are joined by line breaks for agency matching.
-        self.words.other('\n');
+        walk.finish(field_text, chars);
         self.canon = canon;
     }
+}
 
-    /// The word `r` of the current line ends: its L2 form joins the words
-    /// (and the tokens, unless it is a single letter, with its stem and its
-    /// place in the original field).
-    #[allow(clippy::too_many_arguments)]
-    fn word(
-        &mut self,
-        field: Field,
-        r: Reading,
-        canon: &Canonical,
-        range: Range<usize>,
-        chars: &mut Chars<'_>,
-        broken: &mut bool,
-        sentence_from: &mut usize,
-        first_token: usize,
-    ) {
-        let from = self.surfaces.len() as u32;
+/// A line read a character at a time: its L1 characters, in order, each
+/// with the byte offset in the line it came from (what
+/// [`crate::normalize::canonical_with_offsets`] gives, without building it).
+/// Words are L2 tokens of runs of token characters; a token's span in the
+/// original runs from its first character to the first later character L1
+/// outputs from further on (so deleted marks after a word belong to it), or
+/// to the end of the line.
+struct LineWalk<'b> {
+    b: &'b mut Builder,
+    field: Field,
+    /// The line's byte range in its field.
+    range: Range<usize>,
+    first_token: usize,
+    first_sentence: usize,
+    sentence_from: usize,
+    /// A sentence break (. ! ?, a full stop not between digits) since the
+    /// last token: the next token starts a sentence.
+    broken: bool,
+    /// The last character was an ASCII digit.
+    after_digit: bool,
+    /// A full stop right after a digit: a break unless a digit follows.
+    dot_after_digit: bool,
+    /// The word being read: offsets of its first and last characters.
+    reading: Option<(usize, usize)>,
+    /// Tokens whose span's end is not known yet, with their last
+    /// character's offset.
+    open: Vec<(usize, usize)>,
+    /// A space that may still be taken back.
+    space: Option<usize>,
+}
+
+impl<'b> LineWalk<'b> {
+    fn new(b: &'b mut Builder, field: Field, range: Range<usize>) -> Self {
+        b.scratch.clear();
+        b.marks.clear();
+        let first_token = b.tokens.len();
+        let first_sentence = b.sentences.len();
+        Self {
+            b,
+            field,
+            range,
+            first_token,
+            first_sentence,
+            sentence_from: first_token,
+            broken: false,
+            after_digit: false,
+            dot_after_digit: false,
+            reading: None,
+            open: Vec::new(),
+            space: None,
+        }
+    }
+
+    /// The next L1 character, from offset `at` of the line.
+    #[inline]
+    fn push(&mut self, c: char, at: usize, chars: &mut Chars<'_>) {
+        if let Some(space) = self.space.take() {
+            self.char(' ', space, chars);
+        }
+        if c == ' ' {
+            self.space = Some(at);
+        } else {
+            self.char(c, at, chars);
+        }
+    }
+
+    #[inline]
+    fn char(&mut self, c: char, at: usize, chars: &mut Chars<'_>) {
+        let token_char = is_token_char(c);
+        if !token_char && let Some(r) = self.reading.take() {
+            self.word(r, chars);
+        }
+        // Spans of earlier tokens end at the first character from further on.
+        while let Some(&(t, last)) = self.open.first() {
+            if at <= last {
+                break;
+            }
+            self.end_span(t, at, chars);
+            self.open.remove(0);
+        }
+        if std::mem::take(&mut self.dot_after_digit) && !c.is_ascii_digit() {
+            self.broken = true;
+        }
+        if token_char {
+            match &mut self.reading {
+                Some((_, last)) => *last = at,
+                None => self.reading = Some((at, at)),
+            }
+            self.b.tb.push(c, &mut |_| unreachable!("a token character does not end a word"));
+            self.after_digit = c.is_ascii_digit();
+            return;
+        }
+        self.b.words.other(c);
+        match c {
+            '!' | '?' => self.broken = true,
+            '.' if self.after_digit => self.dot_after_digit = true,
+            '.' => self.broken = true,
+            '"' => self.b.marks.push(self.b.tokens.len() - self.first_token),
+            _ => {}
+        }
+        self.after_digit = false;
+    }
+
+    /// The word read ends: its L2 form joins the words, and the tokens
+    /// unless it is a single letter (with its stem and where it starts in
+    /// the original field).
+    fn word(&mut self, (first, last): (usize, usize), chars: &mut Chars<'_>) {
+        let b = &mut *self.b;
+        let from = b.surfaces.len() as u32;
         let mut token = false;
-        let surfaces = &mut self.surfaces;
-        self.tb.end_word(&mut |form, is_token| {
+        let surfaces = &mut b.surfaces;
+        b.tb.end_word(&mut |form, is_token| {
             surfaces.push_str(form);
             token = is_token;
         });
-        let surface = from..self.surfaces.len() as u32;
-        self.words.word(surface.clone());
+        let surface = from..b.surfaces.len() as u32;
+        b.words.word(surface.clone());
         if !token {
             return;
         }
-        if std::mem::take(broken) {
-            self.close_sentence(field, *sentence_from, first_token);
-            *sentence_from = self.tokens.len();
+        if std::mem::take(&mut self.broken) {
+            self.close_sentence();
         }
-        let (ob, oe) = canon.original_range(r.first, r.last + 1, range.len());
-        let (start, end) = (chars.at(range.start + ob), chars.at(range.start + oe));
-        self.scratch.push(range.start + ob..range.start + oe);
-        let key = token_key(&self.surfaces[surface.start as usize..surface.end as usize]);
-        self.tokens.push(Tok { key, surface, field, start, end });
+        let b = &mut *self.b;
+        let start = chars.at(self.range.start + first);
+        b.scratch.push(self.range.start + first..self.range.start + first);
+        let key = token_key(&b.surfaces[surface.start as usize..surface.end as usize]);
+        b.tokens.push(Tok { key, surface, field: self.field, start, end: start });
+        self.open.push((b.tokens.len() - 1, last));
+    }
+
+    /// Token `t`'s span ends at offset `at` of the line.
+    fn end_span(&mut self, t: usize, at: usize, chars: &mut Chars<'_>) {
+        let b = &mut *self.b;
+        b.tokens[t].end = chars.at(self.range.start + at);
+        b.scratch[t - self.first_token].end = self.range.start + at;
+    }
+
+    /// Ends the sentence of the line's tokens from `sentence_from` (if
+    /// any); its offsets are filled in when the line ends.
+    fn close_sentence(&mut self) {
+        let to = self.b.tokens.len();
+        if to > self.sentence_from {
+            let (field, tokens) = (self.field, self.sentence_from..to);
+            self.b.sentences.push(Sentence { field, tokens, start: 0, end: 0, bytes: 0..0 });
+        }
+        self.sentence_from = to;
+    }
+
+    /// The line ends: spans still open reach its end; sentences and quotes
+    /// take their offsets.
+    fn finish(mut self, field_text: &str, chars: &mut Chars<'_>) {
+        if let Some(r) = self.reading.take() {
+            self.word(r, chars);
+        }
+        for (t, _) in std::mem::take(&mut self.open) {
+            self.end_span(t, self.range.len(), chars);
+        }
+        self.close_sentence();
+        let (b, first_token) = (self.b, self.first_token);
+        for sen in &mut b.sentences[self.first_sentence..] {
+            let (from, to) = (sen.tokens.start, sen.tokens.end);
+            (sen.start, sen.end) = (b.tokens[from].start, b.tokens[to - 1].end);
+            sen.bytes = b.scratch[from - first_token].start..b.scratch[to - 1 - first_token].end;
+        }
+        // Quotes: words between the 1st and 2nd mark, 3rd and 4th, ...
+        for k in (0..b.marks.len() / 2).map(|k| 2 * k) {
+            let (x, y) = (b.marks[k], b.marks[k + 1]);
+            if y >= x + 3 {
+                let text = field_text[b.scratch[x].start..b.scratch[y - 1].end].to_string();
+                let (x, y) = (first_token + x, first_token + y);
+                let (start, end) = (b.tokens[x].start, b.tokens[y - 1].end);
+                b.quotes.push(QuoteSpan { field: self.field, tokens: x..y, start, end, text });
+            }
+        }
+        // Lines are joined by line breaks for agency matching.
+        b.words.other('\n');
+    }
+}
+
+/// Feeds a [`LineWalk`] from the L1 fast path.
+struct ChunkedWalk<'w, 'b, 'c, 's> {
+    walk: &'w mut LineWalk<'b>,
+    chars: &'c mut Chars<'s>,
+}
+
+impl L1Sink for ChunkedWalk<'_, '_, '_, '_> {
+    #[inline]
+    fn run(&mut self, text: &str, from: usize, to: usize) {
+        let bytes = text.as_bytes();
+        let mut i = from;
+        while i < to {
+            let b = bytes[i];
+            if (0xC2..0xE0).contains(&b) {
+                // Inside a word (no space held back after it), with no span
+                // waiting for its end, a letter only lengthens the word (most
+                // of Arabic text).
+                let w = &mut *self.walk;
+                if let Some((_, last)) = &mut w.reading
+                    && w.space.is_none()
+                    && w.open.is_empty()
+                    && w.b.tb.continue_with((u32::from(b & 0x1F) << 6) | u32::from(bytes[i + 1] & 0x3F))
+                {
+                    *last = i;
+                    w.after_digit = false;
+                    i += 2;
+                    continue;
+                }
+            }
+            let c = text[i..].chars().next().expect("char boundary");
+            self.walk.push(c, i, self.chars);
+            i += c.len_utf8();
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, c: char, at: usize) {
+        self.walk.push(c, at, self.chars);
+    }
+
+    fn pop_space(&mut self) {
+        self.walk.space = None;
     }
 }
 
@@ -312,6 +467,18 @@ impl Builder {
 /// are not boilerplate. Agencies named like the member's own outlet are not
 /// counted as attributions.
 pub fn prepare(doc: DocIdx, article: &Article<'_>, kept: Vec<Range<usize>>, agencies: &Agencies) -> MemberText {
+    prepare_by(doc, article, kept, agencies, true)
+}
+
+/// [`prepare`], reading lines through the L1 fast path where it applies
+/// (`fast`) or always through the general path.
+fn prepare_by(
+    doc: DocIdx,
+    article: &Article<'_>,
+    kept: Vec<Range<usize>>,
+    agencies: &Agencies,
+    fast: bool,
+) -> MemberText {
     // About one word in seven bytes of Arabic or English text.
     let words = (article.title.len() + article.text.len()) / 7;
     let mut b = Builder {
@@ -324,6 +491,7 @@ pub fn prepare(doc: DocIdx, article: &Article<'_>, kept: Vec<Range<usize>>, agen
         marks: Vec::new(),
         canon: Canonical::default(),
         tb: TokenBuilder::default(),
+        fast,
     };
     let title: &str = &article.title;
     let text: &str = &article.text;
@@ -452,8 +620,9 @@ mod proptests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
 
-        /// A member's words are the L2 tokens of its fields; each word's
-        /// span in the original field holds that word; its
+        /// A member's words are the L2 tokens of its fields (the same read
+        /// through the L1 fast path or the general path); each word's span in
+        /// the original field holds that word; its
         /// sentences cover its words in order; and the agencies found while
         /// reading it are those found in its L1 text.
         #[test]
@@ -485,6 +654,9 @@ mod proptests {
             }
             let l1 = format!("{}\n{}\n", canonical(&title), canonical(&text));
             prop_assert_eq!(&m.attributions, &agencies.find(&l1));
+            // Read from the L1 fast path as from the general path's output.
+            let general = prepare_by(DocIdx(0), &article, std::iter::once(0..text.len()).collect(), &agencies, false);
+            prop_assert_eq!(&m, &general);
         }
     }
 }

@@ -106,30 +106,67 @@ enum Last {
     Other,
 }
 
-/// The output being built: `out`, and with `OFFSETS` for each character of
-/// it the byte offset in the text it came from.
-struct Out1<'o, const OFFSETS: bool> {
-    text: &'o str,
+/// Where the fast path's output goes: the L1 characters, in order, each
+/// with the byte offset in the text it came from.
+pub trait L1Sink {
+    /// The characters of `text[from..to]`, which L1 leaves as they are
+    /// (each at its own offset; the run may end with a space).
+    fn run(&mut self, text: &str, from: usize, to: usize);
+    /// One character, from the one at offset `at`.
+    fn push(&mut self, c: char, at: usize);
+    /// Takes back the last character output, a space (rule 3 drops a space
+    /// before a line break and at the end).
+    fn pop_space(&mut self);
+}
+
+/// The L1 text itself, and with `OFFSETS` each character's offset.
+struct TextSink<'o, const OFFSETS: bool> {
     out: &'o mut String,
     offsets: &'o mut Vec<u32>,
+}
+
+impl<const OFFSETS: bool> L1Sink for TextSink<'_, OFFSETS> {
+    #[inline(always)]
+    fn run(&mut self, text: &str, from: usize, to: usize) {
+        let run = &text[from..to];
+        self.out.push_str(run);
+        if OFFSETS {
+            self.offsets
+                .extend(run.bytes().enumerate().filter(|&(_, b)| (b as i8) >= -0x40).map(|(k, _)| (from + k) as u32));
+        }
+    }
+
+    #[inline(always)]
+    fn push(&mut self, c: char, at: usize) {
+        self.out.push(c);
+        if OFFSETS {
+            self.offsets.push(at as u32);
+        }
+    }
+
+    fn pop_space(&mut self) {
+        self.out.pop();
+        if OFFSETS {
+            self.offsets.pop();
+        }
+    }
+}
+
+/// The output being built, into `sink`.
+struct Out1<'o, S: L1Sink> {
+    text: &'o str,
+    sink: &'o mut S,
     /// Start of the run of unchanged characters not yet copied.
     run: usize,
     last: Last,
 }
 
-impl<const OFFSETS: bool> Out1<'_, OFFSETS> {
+impl<S: L1Sink> Out1<'_, S> {
     /// Copies the pending run `self.run..to` of unchanged characters.
     #[inline(always)]
     fn flush(&mut self, to: usize) {
         if self.run < to {
-            let run = &self.text[self.run..to];
-            self.out.push_str(run);
-            if OFFSETS {
-                let base = self.run;
-                self.offsets.extend(
-                    run.bytes().enumerate().filter(|&(_, b)| (b as i8) >= -0x40).map(|(k, _)| (base + k) as u32),
-                );
-            }
+            self.sink.run(self.text, self.run, to);
         }
     }
 
@@ -143,19 +180,13 @@ impl<const OFFSETS: bool> Out1<'_, OFFSETS> {
 
     #[inline(always)]
     fn push(&mut self, c: char, at: usize) {
-        self.out.push(c);
-        if OFFSETS {
-            self.offsets.push(at as u32);
-        }
+        self.sink.push(c, at);
     }
 
     /// Drops a trailing space (the run is already flushed).
     fn pop_space(&mut self) {
         if self.last == Last::Space {
-            self.out.pop();
-            if OFFSETS {
-                self.offsets.pop();
-            }
+            self.sink.pop_space();
         }
     }
 
@@ -182,10 +213,19 @@ impl<const OFFSETS: bool> Out1<'_, OFFSETS> {
 /// returns false when `text` needs the general path (the outputs are then
 /// partial).
 pub(crate) fn canonical<const OFFSETS: bool>(text: &str, out: &mut String, offsets: &mut Vec<u32>) -> bool {
+    walk(text, &mut TextSink::<OFFSETS> { out, offsets })
+}
+
+/// Hands the L1 form of `text` to `sink`, a character (or a run of
+/// unchanged characters) at a time with their offsets, and returns true; or
+/// returns false when `text` needs the general path (the sink has then
+/// received part of the output).
+#[inline]
+pub fn walk<S: L1Sink>(text: &str, sink: &mut S) -> bool {
     let ascii = ascii_table();
     let two_byte = two_byte_table();
     let bytes = text.as_bytes();
-    let mut o = Out1::<OFFSETS> { text, out, offsets, run: 0, last: Last::Nothing };
+    let mut o = Out1 { text, sink, run: 0, last: Last::Nothing };
     // A `\r` was just output as a line break: a `\n` right after it is part
     // of it.
     let mut pending_cr = false;

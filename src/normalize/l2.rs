@@ -210,6 +210,22 @@ pub struct TokenBuilder {
 }
 
 impl TokenBuilder {
+    /// Adds the two-byte character `cp` (U+0080–U+07FF) to the token being
+    /// built, if there is one and the character is a token character that
+    /// folds to one character and marks nothing (most letters); returns
+    /// false, having done nothing, otherwise. What [`TokenBuilder::push`]
+    /// would do, for the inside of words.
+    #[inline(always)]
+    pub fn continue_with(&mut self, cp: u32) -> bool {
+        let e = l2_char_table()[cp as usize];
+        if self.chars == 0 || e.flags & L2Char::PLAIN == 0 {
+            return false;
+        }
+        self.buf.push(e.folded);
+        self.chars += 1;
+        true
+    }
+
     /// Adds one L1 character; a non-token character ends the current token.
     #[inline]
     pub fn push(&mut self, c: char, f: &mut impl FnMut(&str)) {
