@@ -173,7 +173,8 @@ impl Vocab {
         W: IntoIterator<Item = u64>,
     {
         // Numbers in order of first sight, then renumbered in key order.
-        let mut seen: crate::hash::KeyMap<u32> = crate::hash::KeyMap::default();
+        let mut seen: crate::hash::KeyMap<u32> =
+            crate::hash::KeyMap::with_capacity_and_hasher(1024, Default::default());
         let mut first: Vec<u64> = Vec::new();
         let mut ids: Vec<Vec<u32>> = members
             .into_iter()
@@ -224,11 +225,10 @@ struct Prepared {
     /// `content[content_at[s]..content_at[s + 1]]`.
     content: Vec<u32>,
     content_at: Vec<u32>,
-    /// Sentences holding each content stem, stem by stem (see `runs`).
+    /// Sentences holding each content stem, stem by stem (see `run_at`).
     postings: Vec<u32>,
-    /// The distinct content stems, sorted, and where each one's run of
-    /// `postings` starts (one more entry: the end).
-    run_stems: Vec<u32>,
+    /// Where each stem's run of `postings` starts, for every stem number of
+    /// the story (one more entry: the end), so a lookup is an array read.
     run_at: Vec<u32>,
     /// Stem 3-grams (quotes carried), sorted, distinct; empty when no
     /// member of the story quotes anything.
@@ -289,16 +289,14 @@ impl Prepared {
             pairs.extend(sentence.iter().map(|&id| (u64::from(id) << 32) | s as u64));
         }
         pairs.sort_unstable();
-        let mut run_stems: Vec<u32> = Vec::new();
-        let mut run_at: Vec<u32> = Vec::new();
-        for (i, &p) in pairs.iter().enumerate() {
-            let id = (p >> 32) as u32;
-            if run_stems.last() != Some(&id) {
-                run_stems.push(id);
-                run_at.push(i as u32);
-            }
+        // run_at[id] = pairs with a smaller stem number.
+        let mut run_at = vec![0u32; vocab.len() + 1];
+        for &p in pairs.iter() {
+            run_at[(p >> 32) as usize + 1] += 1;
         }
-        run_at.push(pairs.len() as u32);
+        for id in 0..vocab.len() {
+            run_at[id + 1] += run_at[id];
+        }
         let mut grams: Vec<u64> = Vec::new();
         if quoting {
             grams.extend(ids.windows(3).map(gram));
@@ -312,7 +310,6 @@ impl Prepared {
             content,
             content_at,
             postings: pairs.iter().map(|&p| p as u32).collect(),
-            run_stems,
             run_at,
             grams,
             tf,
@@ -326,11 +323,9 @@ impl Prepared {
     }
 
     /// The sentences holding content stem `id`, in order.
+    #[inline]
     fn sentences_with(&self, id: u32) -> &[u32] {
-        match self.run_stems.binary_search(&id) {
-            Ok(r) => &self.postings[self.run_at[r] as usize..self.run_at[r + 1] as usize],
-            Err(_) => &[],
-        }
+        &self.postings[self.run_at[id as usize] as usize..self.run_at[id as usize + 1] as usize]
     }
 }
 
