@@ -34,7 +34,7 @@ use crate::attribution::{Agencies, Attribution};
 use crate::background::term_key;
 use crate::cluster_text::{Field, MemberText};
 use crate::hash::hash_u64s;
-use crate::story::Idf;
+use crate::story::{Idf, log_tf};
 use ahash::{AHashMap, AHashSet};
 use serde::Serialize;
 
@@ -346,7 +346,7 @@ fn count_stems(ids: &[u32], vocab: &Vocab, scratch: &mut PrepareScratch) -> Vec<
         .iter()
         .map(|&id| {
             let count = std::mem::take(&mut counts[id as usize]);
-            (id, count, (1.0 + f64::from(count).ln()) * vocab.idf[id as usize])
+            (id, count, log_tf(count) * vocab.idf[id as usize])
         })
         .collect()
 }

@@ -207,7 +207,7 @@ impl<'b> Idf<'b> {
     /// terms, sorted by key.
     pub fn vector(&self, features: &Features, keep: usize) -> Vec<(u64, f32)> {
         let mut v: Vec<(u64, f64)> =
-            features.terms.iter().map(|&(k, tf)| (k, (1.0 + f64::from(tf).ln()) * self.idf(k))).collect();
+            features.terms.iter().map(|&(k, tf)| (k, log_tf(tf) * self.idf(k))).collect();
         let norm = v.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
         if norm == 0.0 {
             return Vec::new();
@@ -219,6 +219,18 @@ impl<'b> Idf<'b> {
         let mut out: Vec<(u64, f32)> = v.into_iter().map(|(k, w)| (k, (w / norm) as f32)).collect();
         out.sort_unstable_by_key(|t| t.0);
         out
+    }
+}
+
+/// The sublinear term frequency `1 + ln tf` (from a table for the small
+/// counts nearly every term has: the same bits as computing it).
+#[inline]
+pub fn log_tf(tf: u32) -> f64 {
+    static TABLE: std::sync::LazyLock<[f64; 256]> =
+        std::sync::LazyLock::new(|| std::array::from_fn(|c| 1.0 + (c as f64).ln()));
+    match TABLE.get(tf as usize) {
+        Some(&w) => w,
+        None => 1.0 + f64::from(tf).ln(),
     }
 }
 
@@ -804,6 +816,13 @@ mod tests {
         v.sort_unstable_by_key(|t| t.0);
         v.dedup_by_key(|t| t.0);
         v
+    }
+
+    #[test]
+    fn log_tf_is_one_plus_the_logarithm_to_the_bit() {
+        for tf in (1..1000).chain([u32::MAX]) {
+            assert_eq!(log_tf(tf).to_bits(), (1.0 + f64::from(tf).ln()).to_bits(), "{tf}");
+        }
     }
 
     #[test]
