@@ -38,7 +38,7 @@ pub fn term_key(stem: &str) -> u64 {
 /// hashing the stem).
 pub fn token_key(token: &str) -> u64 {
     thread_local! {
-        static CACHE: std::cell::RefCell<TermKeyCache> = std::cell::RefCell::new(TermKeyCache::new());
+        static CACHE: std::cell::RefCell<TermKeyCache> = std::cell::RefCell::new(TermKeyCache::new(TermKeyCache::SEED));
     }
     CACHE.with(|cache| match cache.try_borrow_mut() {
         Ok(mut cache) => cache.key(token),
@@ -47,29 +47,46 @@ pub fn token_key(token: &str) -> u64 {
 }
 
 /// A direct-mapped memo of [`token_key`]: slot `h mod size` holds the last
-/// token whose XXH3 hash `h` fell there, by that hash, with its term key. A
-/// token is known by its 64-bit hash, as a stem is known by its term key
-/// everywhere else; the memo holds a fixed number of slots, so it never
-/// grows and needs no eviction.
-struct TermKeyCache {
+/// token whose hash `h` (XXH3 under the memo's seed) fell there, by that
+/// hash, with its term key. A token is known by its 64-bit hash, as a stem
+/// is known by its term key everywhere else; the memo holds a fixed number
+/// of slots, so it never grows and needs no eviction. A caller that hashes
+/// its tokens anyway (the signing pass, for shingles) gives the memo that
+/// seed and hands it the hashes ([`TermKeyCache::key_hashed`]).
+#[derive(Debug, Clone)]
+pub struct TermKeyCache {
     slots: Box<[(u64, u64)]>,
+    seed: u64,
 }
 
 impl TermKeyCache {
     /// Slots (a power of two): 512 KB, most of a core's L2 cache.
     const SLOTS: usize = 1 << 15;
-    const SEED: u64 = 0x7465_726d_6361_6301;
+    /// The seed of [`token_key`]'s memo.
+    pub const SEED: u64 = 0x7465_726d_6361_6301;
 
-    /// An empty memo.
-    fn new() -> Self {
+    /// An empty memo of tokens hashed under `seed`.
+    pub fn new(seed: u64) -> Self {
         // Hash 0 marks an empty slot; a token hashing to 0 is never stored.
-        Self { slots: vec![(0, 0); Self::SLOTS].into_boxed_slice() }
+        Self { slots: vec![(0, 0); Self::SLOTS].into_boxed_slice(), seed }
+    }
+
+    /// The seed tokens are hashed with.
+    pub fn seed(&self) -> u64 {
+        self.seed
     }
 
     /// `term_key(&stem(token))`.
     #[inline]
-    fn key(&mut self, token: &str) -> u64 {
-        let h = xxh3(token.as_bytes(), Self::SEED);
+    pub fn key(&mut self, token: &str) -> u64 {
+        self.key_hashed(token, xxh3(token.as_bytes(), self.seed))
+    }
+
+    /// `term_key(&stem(token))`, where `h` is the XXH3 hash of `token`
+    /// under [`TermKeyCache::seed`].
+    #[inline]
+    pub fn key_hashed(&mut self, token: &str, h: u64) -> u64 {
+        debug_assert_eq!(h, xxh3(token.as_bytes(), self.seed));
         let slot = &mut self.slots[(h as usize) & (Self::SLOTS - 1)];
         if slot.0 == h && h != 0 {
             return slot.1;
@@ -265,7 +282,7 @@ mod tests {
     /// after other tokens took their slots (four times as many as slots).
     #[test]
     fn remembered_keys_are_the_stems_keys() {
-        let mut cache = TermKeyCache::new();
+        let mut cache = TermKeyCache::new(TermKeyCache::SEED);
         let words = ["الحكومه", "والسوريين", "meetings", "2022", "москва", "x"];
         let tokens: Vec<String> =
             (0..4 * TermKeyCache::SLOTS).map(|i| format!("{}{i}", words[i % words.len()])).collect();

@@ -18,7 +18,7 @@
 //! features and (hashed as [`crate::shingle`] hashes them) the MinHash
 //! signature.
 
-use crate::background::token_key;
+use crate::background::TermKeyCache;
 use crate::corpus::{Content, Corpus, ReadOptions};
 use crate::date::Published;
 use crate::error::Result;
@@ -72,6 +72,9 @@ struct Scratch {
     piece_hashes: Vec<u8>,
     /// Token hashes of the article, title then text.
     hashes: Vec<u8>,
+    /// Stems of tokens, by their hashes (under the shingler's token seed,
+    /// when there is one).
+    term_keys: Option<TermKeyCache>,
 }
 
 thread_local! {
@@ -138,7 +141,12 @@ fn extract_with(
     shingler: Option<&Shingler>,
     scratch: &mut Scratch,
 ) -> Features {
-    let Scratch { builder, token, title_l1, text_l1, counts, stems, piece_hashes, hashes } = scratch;
+    let Scratch { builder, token, title_l1, text_l1, counts, stems, piece_hashes, hashes, term_keys } = scratch;
+    let seed = shingler.map_or(TermKeyCache::SEED, Shingler::token_seed);
+    let term_keys = match term_keys {
+        Some(cache) if cache.seed() == seed => cache,
+        _ => term_keys.insert(TermKeyCache::new(seed)),
+    };
     counts.clear();
     hashes.clear();
     let mut quote_grams = Vec::new();
@@ -160,9 +168,11 @@ fn extract_with(
                 token,
                 |t| {
                     let (stems, piece_hashes) = &mut *cell.borrow_mut();
-                    stems.push(token_key(t));
-                    if let Some(shingler) = shingler {
-                        piece_hashes.extend_from_slice(&shingler.token_hash(t).to_le_bytes());
+                    let h = crate::hash::xxh3(t.as_bytes(), seed);
+                    stems.push(term_keys.key_hashed(t, h));
+                    if shingler.is_some() {
+                        // h is the shingler's token hash.
+                        piece_hashes.extend_from_slice(&h.to_le_bytes());
                     }
                 },
                 || {

@@ -89,6 +89,11 @@ impl Shingler {
         self.kind
     }
 
+    /// The seed of [`Shingler::token_hash`].
+    pub fn token_seed(&self) -> u64 {
+        self.token_seed
+    }
+
     /// The stable hash of one L2 token.
     #[inline]
     pub fn token_hash(&self, token: &str) -> u64 {

@@ -206,8 +206,7 @@ impl<'b> Idf<'b> {
     /// The article vector of `features`: unit length, its `keep` heaviest
     /// terms, sorted by key.
     pub fn vector(&self, features: &Features, keep: usize) -> Vec<(u64, f32)> {
-        let mut v: Vec<(u64, f64)> =
-            features.terms.iter().map(|&(k, tf)| (k, log_tf(tf) * self.idf(k))).collect();
+        let mut v: Vec<(u64, f64)> = features.terms.iter().map(|&(k, tf)| (k, log_tf(tf) * self.idf(k))).collect();
         let norm = v.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
         if norm == 0.0 {
             return Vec::new();
