@@ -402,8 +402,7 @@ impl Agencies {
     ///
     /// Most words cannot start a name: a word is looked up only when its
     /// length and first and last letters are those of a name's first word
-    /// ([`Agencies::may_start`]), and the words around it only when it is
-    /// one.
+    /// (one bit of a table), and the words around it only when it is one.
     pub fn find_words(&self, words: &[Word], forms: &str) -> Vec<Attribution> {
         let form = |i: usize| &forms[words[i].form.start as usize..words[i].form.end as usize];
         let mut out: Vec<Attribution> = Vec::new();

@@ -10,13 +10,18 @@
 //!   statement can be recognised even when each rewrites the rest.
 //! - **Days**: the reference day (from `published`, else a dateline in the
 //!   text) and the event day the article reports ([`crate::textdate`]), read
-//!   from the title and the first [`DATE_SCAN_CHARS`] characters, where news
-//!   says when things happened.
+//!   from the words of the title and the first [`DATE_SCAN_WORDS`] words of
+//!   the text, where news says when things happened.
 //!
 //! [`read_sign_and_extract`] is the signing pass of `cluster` and `index
-//! add`: each article is tokenized once, and its tokens feed both the
-//! features and (hashed as [`crate::shingle`] hashes them) the MinHash
-//! signature.
+//! add`: each article is read once, by the byte-level fast path from raw
+//! text to L2 tokens ([`crate::normalize::matching_words`]), which also
+//! tells where the quotation marks are and what lies between words; its
+//! tokens feed the terms, the quotes and (hashed as [`crate::shingle`]
+//! hashes them) the MinHash signature, and its first words the dates. No
+//! L1 text is built, except for a field the fast path leaves to the general
+//! path (characters NFKC changes in context), which is then read from its
+//! L1 text with the same results (a proptest holds the two together).
 
 use crate::background::TermKeyCache;
 use crate::corpus::{Content, Corpus, ReadOptions};
@@ -24,15 +29,16 @@ use crate::date::Published;
 use crate::error::Result;
 use crate::hash::hash_u64s;
 use crate::input::{Article, Inputs};
-use crate::normalize::{TokenBuilder, canonical_into, for_each_matching_token};
+use crate::normalize::{TokenBuilder, WordSink, canonical_into, deletes, for_each_token, matching_words};
 use crate::progress::Progress;
 use crate::scheme::Scheme;
 use crate::shingle::{ShingleKind, Shingler};
 use crate::sign::{Signatures, read_and_sign_by, read_and_sign_with, sign_token_hashes_with};
-use crate::textdate::{Mention, dateline, first_mention, is_event_date};
+use crate::textdate::{DateWords, Mention, dateline, first_mention, is_event_date, is_madda};
 
-/// How far into the text dates are looked for.
-pub const DATE_SCAN_CHARS: usize = 1500;
+/// How many words into the text dates are looked for (about the first 1,500
+/// characters of Arabic news).
+pub const DATE_SCAN_WORDS: usize = 250;
 
 const QUOTE_SEED: u64 = 0x7175_6f74_6573_0001;
 
@@ -75,6 +81,10 @@ struct Scratch {
     /// Stems of tokens, by their hashes (under the shingler's token seed,
     /// when there is one).
     term_keys: Option<TermKeyCache>,
+    /// The words dates are read from: the title's, the text's first.
+    dates: [DateWords; 2],
+    /// Read fields through the general path only (tests compare the two).
+    general_only: bool,
 }
 
 thread_local! {
@@ -141,7 +151,9 @@ fn extract_with(
     shingler: Option<&Shingler>,
     scratch: &mut Scratch,
 ) -> Features {
-    let Scratch { builder, token, title_l1, text_l1, counts, stems, piece_hashes, hashes, term_keys } = scratch;
+    let scratch_fast = !scratch.general_only;
+    let Scratch { builder, token, title_l1, text_l1, counts, stems, piece_hashes, hashes, term_keys, dates, .. } =
+        scratch;
     let seed = shingler.map_or(TermKeyCache::SEED, Shingler::token_seed);
     let term_keys = match term_keys {
         Some(cache) if cache.seed() == seed => cache,
@@ -150,47 +162,48 @@ fn extract_with(
     counts.clear();
     hashes.clear();
     let mut quote_grams = Vec::new();
-    canonical_into(content.title, title_l1);
-    canonical_into(&content.text, text_l1);
-    for (field, l1) in [&*title_l1, &*text_l1].into_iter().enumerate() {
-        // Split at quotation marks: odd pieces are quoted.
-        for (i, piece) in l1.split('"').enumerate() {
-            stems.clear();
-            piece_hashes.clear();
-            // L1 is idempotent, so the one-pass tokenizer of raw text gives
-            // the L2 tokens of an L1 piece, faster than a char at a time; a
-            // quotation mark is no token character, so the pieces' tokens
-            // are those of the whole field.
-            let cell = std::cell::RefCell::new((&mut *stems, &mut *piece_hashes));
-            for_each_matching_token(
-                piece,
-                builder,
+    for (field, raw) in [content.title, &*content.text].into_iter().enumerate() {
+        let mut pieces = Pieces {
+            field,
+            piece: 0,
+            seed,
+            signing: shingler.is_some(),
+            term_keys: &mut *term_keys,
+            stems: &mut *stems,
+            piece_hashes: &mut *piece_hashes,
+            hashes: &mut *hashes,
+            counts: &mut *counts,
+            quote_grams: &mut quote_grams,
+        };
+        let (hashes_before, counts_before, grams_before) =
+            (pieces.hashes.len(), pieces.counts.len(), pieces.quote_grams.len());
+        dates[field].reset(if field == 0 { usize::MAX } else { DATE_SCAN_WORDS });
+        if scratch_fast
+            && matching_words(
+                raw,
                 token,
-                |t| {
-                    let (stems, piece_hashes) = &mut *cell.borrow_mut();
-                    let h = crate::hash::xxh3(t.as_bytes(), seed);
-                    stems.push(term_keys.key_hashed(t, h));
-                    if shingler.is_some() {
-                        // h is the shingler's token hash.
-                        piece_hashes.extend_from_slice(&h.to_le_bytes());
-                    }
-                },
-                || {
-                    let (stems, piece_hashes) = &mut *cell.borrow_mut();
-                    stems.clear();
-                    piece_hashes.clear();
-                },
-            );
-            hashes.extend_from_slice(piece_hashes);
-            counts.extend_from_slice(stems);
-            if field == 0 {
-                // Title stems count twice: a headline is a summary.
-                counts.extend_from_slice(stems);
-            }
-            if i % 2 == 1 && (3..=80).contains(&stems.len()) {
-                quote_grams.extend(stems.windows(3).map(|w| hash_u64s(w, QUOTE_SEED)));
-            }
+                FieldWords { raw, pieces: &mut pieces, dates: &mut dates[field], first: None },
+            )
+        {
+            pieces.close();
+            continue;
         }
+        // Rare (characters NFKC changes in context): from the L1 text,
+        // split at its quotation marks.
+        pieces.hashes.truncate(hashes_before);
+        pieces.counts.truncate(counts_before);
+        pieces.quote_grams.truncate(grams_before);
+        pieces.stems.clear();
+        pieces.piece_hashes.clear();
+        pieces.piece = 0;
+        let l1 = if field == 0 { &mut *title_l1 } else { &mut *text_l1 };
+        canonical_into(raw, l1);
+        for piece in l1.split('"') {
+            for_each_token(piece, builder, |t| pieces.token(t));
+            pieces.close();
+        }
+        dates[field].reset(if field == 0 { usize::MAX } else { DATE_SCAN_WORDS });
+        dates[field].read_l1(l1);
     }
     counts.sort_unstable();
     let distinct = 1 + counts.windows(2).filter(|w| w[0] != w[1]).count();
@@ -201,16 +214,16 @@ fn extract_with(
             _ => terms.push((k, 1)),
         }
     }
-    let (title_l1, text_l1) = (&*title_l1, &*text_l1);
     quote_grams.sort_unstable();
     quote_grams.dedup();
 
-    let reference = published.map(|p| p.day()).or_else(|| dateline(title_l1)).or_else(|| dateline(text_l1));
+    let [title_words, text_words] = &*dates;
+    let reference = published.map(|p| p.day()).or_else(|| dateline(title_words)).or_else(|| dateline(text_words));
     // The first date, title then lead, near the reference day.
     let event = reference.and_then(|r| {
         let near = |m: &Mention| is_event_date(m.date, r);
-        first_mention(title_l1, usize::MAX, Some(r), near)
-            .or_else(|| first_mention(text_l1, DATE_SCAN_CHARS, Some(r), near))
+        first_mention(title_words, usize::MAX, Some(r), near)
+            .or_else(|| first_mention(text_words, DATE_SCAN_WORDS, Some(r), near))
             .map(|m| m.date)
     });
     Features {
@@ -220,6 +233,117 @@ fn extract_with(
         time: published.map(|p| p.unix).or_else(|| reference.map(|d| Published::from_date(d).unix)),
         day_only: published.is_none_or(|p| p.date_only),
         event_day: event.map(day_number),
+    }
+}
+
+/// The tokens of one field being read, cut into pieces at quotation marks
+/// (odd pieces are quoted): stems and token hashes of the piece at hand, and
+/// what the finished pieces add to the article.
+struct Pieces<'s> {
+    /// 0: the title (its stems count twice: a headline is a summary), 1: the
+    /// text.
+    field: usize,
+    piece: usize,
+    /// The seed tokens are hashed with (the shingler's, when `signing`).
+    seed: u64,
+    signing: bool,
+    term_keys: &'s mut TermKeyCache,
+    stems: &'s mut Vec<u64>,
+    piece_hashes: &'s mut Vec<u8>,
+    hashes: &'s mut Vec<u8>,
+    counts: &'s mut Vec<u64>,
+    quote_grams: &'s mut Vec<u64>,
+}
+
+impl Pieces<'_> {
+    #[inline]
+    fn token(&mut self, t: &str) {
+        let h = crate::hash::xxh3(t.as_bytes(), self.seed);
+        self.stems.push(self.term_keys.key_hashed(t, h));
+        if self.signing {
+            // h is the shingler's token hash.
+            self.piece_hashes.extend_from_slice(&h.to_le_bytes());
+        }
+    }
+
+    /// The piece at hand ends (at a quotation mark, or the field's end).
+    fn close(&mut self) {
+        self.hashes.extend_from_slice(self.piece_hashes);
+        self.counts.extend_from_slice(self.stems);
+        if self.field == 0 {
+            self.counts.extend_from_slice(self.stems);
+        }
+        if self.piece % 2 == 1 && (3..=80).contains(&self.stems.len()) {
+            self.quote_grams.extend(self.stems.windows(3).map(|w| hash_u64s(w, QUOTE_SEED)));
+        }
+        self.stems.clear();
+        self.piece_hashes.clear();
+        self.piece += 1;
+    }
+}
+
+/// A field read by the fast path: its tokens go to [`Pieces`], its first
+/// words to the dates.
+struct FieldWords<'r, 'p, 's> {
+    raw: &'r str,
+    pieces: &'p mut Pieces<'s>,
+    dates: &'p mut DateWords,
+    /// The next word's first character: an ASCII digit in L1, and written
+    /// with آ ([`crate::textdate::DateWord::madda`]).
+    first: Option<(bool, bool)>,
+}
+
+impl FieldWords<'_, '_, '_> {
+    #[inline]
+    fn date_word(&mut self, form: &str) {
+        if let Some((digit, madda)) = self.first.take() {
+            self.dates.word(form, digit, madda);
+        }
+    }
+}
+
+impl WordSink for FieldWords<'_, '_, '_> {
+    #[inline]
+    fn token(&mut self, form: &str) {
+        self.pieces.token(form);
+        self.date_word(form);
+    }
+
+    #[inline]
+    fn letter(&mut self, form: &str) {
+        self.date_word(form);
+    }
+
+    #[inline]
+    fn between(&mut self, c: char, after_digit: bool) {
+        if !self.dates.full() {
+            self.dates.between(c, after_digit);
+        }
+    }
+
+    #[inline]
+    fn quote(&mut self) {
+        self.pieces.close();
+        if !self.dates.full() {
+            self.dates.other();
+        }
+    }
+
+    #[inline]
+    fn word_start(&mut self, c: char, folded: char, ascii_digit: bool, at: usize) {
+        if self.dates.full() {
+            return;
+        }
+        // آ is kept by L1 and comes from no other character; a prefix
+        // letter (ب ل و ف) is its own L2 form (پ is written ب by L1). The
+        // second letter is read past what L1 deletes (بِآب).
+        let first = if c == 'آ' { c } else { folded };
+        let second = if matches!(first, 'ب' | 'ل' | 'و' | 'ف') {
+            self.raw[at + c.len_utf8()..].chars().find(|&d| !deletes(d))
+        } else {
+            None
+        };
+        self.first = Some((ascii_digit, is_madda(first, second)));
     }
 }
 
@@ -277,6 +401,31 @@ mod tests {
             assert_eq!(fused.values, apart.values, "{shingle}");
             assert_eq!(fused.set_sizes, apart.set_sizes, "{shingle}");
             assert_eq!(fused.token_counts, apart.token_counts, "{shingle}");
+        }
+    }
+
+    proptest::proptest! {
+        /// A field read by the fast path gives the features (terms, quotes,
+        /// days) and token hashes that reading its L1 text gives.
+        #[test]
+        fn the_fast_path_reads_as_the_general_path(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "قال", "«دعمت", "إيران»", "\"سوريا\"", "الأحد", "27", "من", "شباط", "2022", "بآب", "وپآب", "بِآب",
+                "آب", "أب", "١٥", "٣٫٥", "27/2/2022", "2022-02-28", "27۔2۔2022", "٢٧٫٢٫٢٠٢٢", "١٬٠٠٠", "أمس", "اليوم",
+                "صباح", "Reuters", "February", "ﻻ", "\u{00A0}", "\u{2026}", "\u{200F}", "ـ", "\n", "،", "x", "و",
+            ]), 0..40),
+            published in proptest::option::of(proptest::sample::select(vec!["2022-02-28", "2019-08-07"])),
+        ) {
+            let text = pieces.join(" ");
+            let content = Content { title: "عنوان «قصير» الأحد", text: Cow::Owned(text) };
+            let published = published.map(|p| crate::date::parse_published(p).unwrap());
+            let shingler = Scheme::of(&Default::default(), &Default::default()).shingler();
+            let (mut fast, mut general) = (Scratch::default(), Scratch { general_only: true, ..Scratch::default() });
+            let a = extract_with(&content, published, Some(&shingler), &mut fast);
+            let b = extract_with(&content, published, Some(&shingler), &mut general);
+            proptest::prop_assert_eq!(a, b);
+            proptest::prop_assert_eq!(&fast.hashes, &general.hashes);
+            proptest::prop_assert_eq!(&fast.dates[1].len(), &general.dates[1].len());
         }
     }
 

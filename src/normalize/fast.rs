@@ -21,6 +21,8 @@ enum Act {
     Drop,
     /// Not part of any token.
     Boundary,
+    /// Not part of any token, and L1 writes it as a quotation mark `"`.
+    Quote,
     /// ٬: removed between digits, a boundary elsewhere.
     Separator,
     /// A token character, already folded. `numeric`: a one-character token
@@ -51,6 +53,7 @@ fn act_of(c: char) -> Act {
                 Act::Unstable
             }
         }
+        Out::Char('"') => Act::Quote,
         Out::Char(_) => Act::Boundary,
     }
 }
@@ -88,6 +91,38 @@ fn ascii_table() -> &'static [Act; 128] {
     TABLE.get_or_init(|| std::array::from_fn(|i| act_of(i as u8 as char)))
 }
 
+/// Where the fast path's words go. Only [`WordSink::token`] is needed; the
+/// rest, for callers that read more than tokens (story features), default
+/// to nothing and cost nothing then.
+pub trait WordSink {
+    /// An L2 token.
+    fn token(&mut self, form: &str);
+    /// A word that is no token: a single letter, in its L2 form.
+    #[inline(always)]
+    fn letter(&mut self, _form: &str) {}
+    /// A character between words that L1 keeps or maps, as it is in the
+    /// text (L1 deletes the others); a quotation mark is told by
+    /// [`WordSink::quote`] instead. `after_digit`: the character L1 output
+    /// last was an ASCII digit.
+    #[inline(always)]
+    fn between(&mut self, _c: char, _after_digit: bool) {}
+    /// A character L1 writes as a quotation mark `"`.
+    #[inline(always)]
+    fn quote(&mut self) {}
+    /// The first character of the next word, as it is in the text at byte
+    /// `at` and in its L2 form, told before the word; `ascii_digit`: L1
+    /// writes it as an ASCII digit.
+    #[inline(always)]
+    fn word_start(&mut self, _c: char, _folded: char, _ascii_digit: bool, _at: usize) {}
+}
+
+impl<F: FnMut(&str)> WordSink for F {
+    #[inline(always)]
+    fn token(&mut self, form: &str) {
+        self(form)
+    }
+}
+
 /// Token being built.
 struct Token<'b> {
     buf: &'b mut String,
@@ -101,42 +136,59 @@ struct Token<'b> {
 
 impl Token<'_> {
     #[inline(always)]
-    fn end(&mut self, f: &mut impl FnMut(&str)) {
+    fn end(&mut self, f: &mut impl WordSink) {
         if self.chars > 1 || (self.chars == 1 && self.first_is_digit) {
-            f(self.buf);
+            f.token(self.buf);
+        } else if self.chars == 1 {
+            f.letter(self.buf);
         }
         self.buf.clear();
         self.chars = 0;
     }
 
-    /// Applies the act of a character.
+    /// Applies the act of character `c`, at byte `at`.
     #[inline(always)]
-    fn apply(&mut self, act: Act, f: &mut impl FnMut(&str)) -> bool {
+    fn apply(&mut self, act: Act, c: char, at: usize, f: &mut impl WordSink) -> bool {
         if self.held_separator && act != Act::Drop {
             self.held_separator = false;
             if !matches!(act, Act::Token { ascii_digit: true, .. }) {
                 self.end(f);
+                // The ٬ stays: it was not between digits.
+                f.between('\u{066C}', true);
+                self.last_digit = false;
             }
         }
         match act {
             Act::Drop => {}
             Act::Boundary => {
-                self.last_digit = false;
                 if self.chars > 0 {
                     self.end(f);
                 }
+                f.between(c, self.last_digit);
+                self.last_digit = false;
+            }
+            Act::Quote => {
+                if self.chars > 0 {
+                    self.end(f);
+                }
+                f.quote();
+                self.last_digit = false;
             }
             Act::Separator => {
                 if self.last_digit {
                     self.held_separator = true;
-                } else if self.chars > 0 {
-                    self.end(f);
+                } else {
+                    if self.chars > 0 {
+                        self.end(f);
+                    }
+                    f.between(c, false);
                 }
                 self.last_digit = false;
             }
             Act::Token { folded, numeric, ascii_digit } => {
                 if self.chars == 0 {
                     self.first_is_digit = numeric;
+                    f.word_start(c, folded, ascii_digit, at);
                 }
                 self.buf.push(folded);
                 self.chars += 1;
@@ -151,7 +203,16 @@ impl Token<'_> {
 /// Calls `f` with the L2 tokens of `text` if it has no unstable characters
 /// and returns true; returns false (having possibly called `f` already) at
 /// the first unstable character.
-pub(crate) fn tokens(text: &str, buf: &mut String, mut f: impl FnMut(&str)) -> bool {
+pub(crate) fn tokens(text: &str, buf: &mut String, f: impl FnMut(&str)) -> bool {
+    words(text, buf, f)
+}
+
+/// Hands `f` the L2 tokens of `text`, and the words and what lies between
+/// them ([`WordSink`]), if it has no unstable characters, and returns true;
+/// returns false (having possibly called `f` already) at the first unstable
+/// character, for the general path to take over.
+#[inline(always)]
+pub fn words(text: &str, buf: &mut String, mut f: impl WordSink) -> bool {
     buf.clear();
     let ascii = ascii_table();
     let arabic = arabic_table();
@@ -161,14 +222,16 @@ pub(crate) fn tokens(text: &str, buf: &mut String, mut f: impl FnMut(&str)) -> b
     while i < bytes.len() {
         let b = bytes[i];
         if b < 0x80 {
-            if !t.apply(ascii[b as usize], &mut f) {
+            if !t.apply(ascii[b as usize], b as char, i, &mut f) {
                 return false;
             }
             i += 1;
         } else if (0xD8..=0xDB).contains(&b) {
             // U+0600–U+06FF: two bytes, 110110xx 10xxxxxx.
             let cp = (((b & 0x1F) as u32) << 6) | (bytes[i + 1] & 0x3F) as u32;
-            if !t.apply(arabic[(cp - 0x0600) as usize], &mut f) {
+            // (U+0600–U+06FF are all chars.)
+            let c = char::from_u32(cp).unwrap_or('\u{FFFD}');
+            if !t.apply(arabic[(cp - 0x0600) as usize], c, i, &mut f) {
                 return false;
             }
             i += 2;
@@ -182,9 +245,11 @@ pub(crate) fn tokens(text: &str, buf: &mut String, mut f: impl FnMut(&str)) -> b
                     if t.held_separator {
                         t.held_separator = false;
                         t.end(&mut f);
+                        f.between('\u{066C}', true);
                     }
                     if t.chars == 0 {
                         t.first_is_digit = false;
+                        f.word_start(c, c, false, i);
                     }
                     fold_char(c, |m| {
                         t.buf.push(m);
@@ -193,7 +258,7 @@ pub(crate) fn tokens(text: &str, buf: &mut String, mut f: impl FnMut(&str)) -> b
                     t.last_digit = false;
                 }
                 act => {
-                    if !t.apply(act, &mut f) {
+                    if !t.apply(act, c, i, &mut f) {
                         return false;
                     }
                 }
@@ -201,7 +266,11 @@ pub(crate) fn tokens(text: &str, buf: &mut String, mut f: impl FnMut(&str)) -> b
             i += c.len_utf8();
         }
     }
-    t.held_separator = false;
+    if t.held_separator {
+        t.held_separator = false;
+        t.end(&mut f);
+        f.between('\u{066C}', true);
+    }
     t.end(&mut f);
     true
 }

@@ -188,6 +188,12 @@ pub(crate) fn is_stable_starter(c: char) -> bool {
     (c as u32) < 0x80 || class_in(class_table(), c) == STABLE_STARTER
 }
 
+/// True for a character L1 deletes wherever it stands (rule 2, and the
+/// harakat NFKC never sees): words read before L1 skip it as L1 would.
+pub fn deletes(c: char) -> bool {
+    matches!(c, '\u{064B}'..='\u{0652}' | '\u{0670}') || matches!(map_char(c), Out::Drop)
+}
+
 /// An unstable Arabic mark that rule 2 deletes and that takes part in no
 /// composition (only U+0653–U+0655 compose, with alef, waw and yeh): deleted
 /// whatever surrounds it. The fast paths rely on this.

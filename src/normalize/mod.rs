@@ -15,8 +15,10 @@ mod l1_fast;
 mod l2;
 mod l3;
 
+pub use fast::{WordSink, words as matching_words};
 pub use l1::{
-    Canonical, canonical, canonical_into, canonical_with_offsets, canonical_with_offsets_into, for_each_matching_token,
+    Canonical, canonical, canonical_into, canonical_with_offsets, canonical_with_offsets_into, deletes,
+    for_each_matching_token,
 };
 pub use l1_fast::{L1Sink, walk as walk_canonical};
 pub use l2::{TokenBuilder, WordSpans, fold_char, for_each_token, is_token_char, tokens, word_form};
