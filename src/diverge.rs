@@ -221,7 +221,7 @@ struct Prepared {
     index: [SeedIndex; 2],
     /// First word of the title and of the text.
     field_start: [usize; 2],
-    /// Distinct content stems of each sentence, sorted: sentence `s` has
+    /// Distinct content stems of each sentence, in order of first use: sentence `s` has
     /// `content[content_at[s]..content_at[s + 1]]`.
     content: Vec<u32>,
     content_at: Vec<u32>,
@@ -249,14 +249,23 @@ struct PrepareScratch {
     /// Per stem number, its count in the member at hand; all zero between
     /// members.
     counts: Vec<u32>,
-    distinct: Vec<u32>,
-    sentence: Vec<u32>,
-    pairs: Vec<u64>,
+    /// Per stem number, whether the member at hand has it, 64 to a word;
+    /// all zero between members.
+    has: Vec<u64>,
+    /// Per stem number, one more than the last sentence that took it.
+    seen_in: Vec<u32>,
+    /// Per stem number, where its next posting goes.
+    next: Vec<u32>,
 }
 
 impl PrepareScratch {
     fn new(vocab: &Vocab) -> Self {
-        Self { counts: vec![0; vocab.len()], distinct: Vec::new(), sentence: Vec::new(), pairs: Vec::new() }
+        Self {
+            counts: vec![0; vocab.len()],
+            has: vec![0; vocab.len().div_ceil(64)],
+            seen_in: Vec::new(),
+            next: Vec::new(),
+        }
     }
 }
 
@@ -272,30 +281,43 @@ impl Prepared {
         });
         let index = [SeedIndex::new(&seeds[0]), SeedIndex::new(&seeds[1])];
         let tf = count_stems(ids, vocab, scratch);
-        let PrepareScratch { sentence, pairs, .. } = scratch;
+        let PrepareScratch { seen_in, next, .. } = scratch;
         let norm = tf.iter().map(|t| t.2 * t.2).sum::<f64>().sqrt();
         let is_content = |id: u32| vocab.idf[id as usize] >= CONTENT_IDF;
         let mut content: Vec<u32> = Vec::new();
         let mut content_at: Vec<u32> = Vec::with_capacity(m.sentences.len() + 1);
         content_at.push(0);
-        pairs.clear();
+        // A stem is taken once per sentence: `seen_in[id]` is one more than
+        // the last sentence that took it.
+        seen_in.clear();
+        seen_in.resize(vocab.len(), 0);
         for (s, sen) in m.sentences.iter().enumerate() {
-            sentence.clear();
-            sentence.extend(ids[sen.tokens.clone()].iter().copied().filter(|&id| is_content(id)));
-            sentence.sort_unstable();
-            sentence.dedup();
-            content.extend_from_slice(sentence);
+            let stamp = s as u32 + 1;
+            for &id in &ids[sen.tokens.clone()] {
+                if is_content(id) && seen_in[id as usize] != stamp {
+                    seen_in[id as usize] = stamp;
+                    content.push(id);
+                }
+            }
             content_at.push(content.len() as u32);
-            pairs.extend(sentence.iter().map(|&id| (u64::from(id) << 32) | s as u64));
         }
-        pairs.sort_unstable();
-        // run_at[id] = pairs with a smaller stem number.
+        // Postings by counting sort: run_at[id] = entries of smaller stem
+        // numbers; sentences are visited in order, so each run is sorted.
         let mut run_at = vec![0u32; vocab.len() + 1];
-        for &p in pairs.iter() {
-            run_at[(p >> 32) as usize + 1] += 1;
+        for &id in &content {
+            run_at[id as usize + 1] += 1;
         }
         for id in 0..vocab.len() {
             run_at[id + 1] += run_at[id];
+        }
+        let mut postings = vec![0u32; content.len()];
+        next.clear();
+        next.extend_from_slice(&run_at[..vocab.len()]);
+        for s in 0..m.sentences.len() {
+            for &id in &content[content_at[s] as usize..content_at[s + 1] as usize] {
+                postings[next[id as usize] as usize] = s as u32;
+                next[id as usize] += 1;
+            }
         }
         let mut grams: Vec<u64> = Vec::new();
         if quoting {
@@ -309,7 +331,7 @@ impl Prepared {
             field_start: [fields[0].start, fields[1].start],
             content,
             content_at,
-            postings: pairs.iter().map(|&p| p as u32).collect(),
+            postings,
             run_at,
             grams,
             tf,
@@ -317,7 +339,7 @@ impl Prepared {
         }
     }
 
-    /// The distinct content stems of sentence `s`, sorted.
+    /// The distinct content stems of sentence `s`.
     fn content_of(&self, s: usize) -> &[u32] {
         &self.content[self.content_at[s] as usize..self.content_at[s + 1] as usize]
     }
@@ -332,23 +354,22 @@ impl Prepared {
 /// A member's stems, from its words' stem numbers `ids`: (stem, count,
 /// `(1 + ln count) · idf`), sorted by stem.
 fn count_stems(ids: &[u32], vocab: &Vocab, scratch: &mut PrepareScratch) -> Vec<(u32, u32, f64)> {
-    let PrepareScratch { counts, distinct, .. } = scratch;
-    distinct.clear();
+    let PrepareScratch { counts, has, .. } = scratch;
     for &id in ids {
-        let c = &mut counts[id as usize];
-        if *c == 0 {
-            distinct.push(id);
-        }
-        *c += 1;
+        counts[id as usize] += 1;
+        has[id as usize / 64] |= 1 << (id % 64);
     }
-    distinct.sort_unstable();
-    distinct
-        .iter()
-        .map(|&id| {
+    // The stems in number order, from the set bits (cleared as they go).
+    let mut out = Vec::new();
+    for (w, bits) in has.iter_mut().enumerate() {
+        while *bits != 0 {
+            let id = (w * 64) as u32 + bits.trailing_zeros();
+            *bits &= *bits - 1;
             let count = std::mem::take(&mut counts[id as usize]);
-            (id, count, log_tf(count) * vocab.idf[id as usize])
-        })
-        .collect()
+            out.push((id, count, log_tf(count) * vocab.idf[id as usize]));
+        }
+    }
+    out
 }
 
 /// The whole story's stems: per stem number, its count and weighted count,

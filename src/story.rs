@@ -206,18 +206,21 @@ impl<'b> Idf<'b> {
     /// The article vector of `features`: unit length, its `keep` heaviest
     /// terms, sorted by key.
     pub fn vector(&self, features: &Features, keep: usize) -> Vec<(u64, f32)> {
-        let mut v: Vec<(u64, f64)> = features.terms.iter().map(|&(k, tf)| (k, log_tf(tf) * self.idf(k))).collect();
+        let v: Vec<(u64, f64)> = features.terms.iter().map(|&(k, tf)| (k, log_tf(tf) * self.idf(k))).collect();
         let norm = v.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
         if norm == 0.0 {
             return Vec::new();
         }
-        if v.len() > keep {
-            v.select_nth_unstable_by(keep, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            v.truncate(keep);
+        let heavier = |a: &(u64, f64), b: &(u64, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        let unit = |&(k, w): &(u64, f64)| (k, (w / norm) as f32);
+        if v.len() <= keep {
+            return v.iter().map(unit).collect();
         }
-        let mut out: Vec<(u64, f32)> = v.into_iter().map(|(k, w)| (k, (w / norm) as f32)).collect();
-        out.sort_unstable_by_key(|t| t.0);
-        out
+        // The `keep` heaviest are those ranked before the first left out;
+        // taken from `v`, they stay in key order.
+        let mut ranked = v.clone();
+        let (_, &mut first_out, _) = ranked.select_nth_unstable_by(keep, heavier);
+        v.iter().filter(|t| heavier(t, &first_out).is_lt()).map(unit).collect()
     }
 }
 
