@@ -190,10 +190,10 @@ impl Vocab {
                     .collect()
             })
             .collect();
-        let mut order: Vec<u32> = (0..first.len() as u32).collect();
-        order.sort_unstable_by_key(|&i| first[i as usize]);
+        let mut by_key: Vec<(u64, u32)> = first.iter().enumerate().map(|(i, &k)| (k, i as u32)).collect();
+        by_key.sort_unstable();
         let mut rank = vec![0u32; first.len()];
-        for (r, &i) in order.iter().enumerate() {
+        for (r, &(_, i)) in by_key.iter().enumerate() {
             rank[i as usize] = r as u32;
         }
         for member in &mut ids {
@@ -201,7 +201,7 @@ impl Vocab {
                 *id = rank[*id as usize];
             }
         }
-        let keys: Vec<u64> = order.iter().map(|&i| first[i as usize]).collect();
+        let keys: Vec<u64> = by_key.iter().map(|t| t.0).collect();
         let idf = keys.iter().map(|&k| idf(k)).collect();
         Self { keys, idf, ids }
     }
@@ -230,8 +230,8 @@ struct Prepared {
     /// Where each stem's run of `postings` starts, for every stem number of
     /// the story (one more entry: the end), so a lookup is an array read.
     run_at: Vec<u32>,
-    /// Stem 3-grams (quotes carried), sorted, distinct; empty when no
-    /// member of the story quotes anything.
+    /// Its stem 3-grams that are 3-grams of some quote of the story
+    /// (quotes carried), sorted, distinct.
     grams: Vec<u64>,
     /// (stem, count, IDF-weighted count), sorted by stem.
     tf: Vec<(u32, u32, f64)>,
@@ -270,9 +270,16 @@ impl PrepareScratch {
 }
 
 impl Prepared {
-    /// Member `x` of the story; `quoting`: some member of the story quotes
+    /// Member `x` of the story; `quote_grams`: the 3-grams of every quote
+    /// of the story.
     /// (else the 3-grams are never asked for).
-    fn new(m: &MemberText, ids: &[u32], vocab: &Vocab, quoting: bool, scratch: &mut PrepareScratch) -> Self {
+    fn new(
+        m: &MemberText,
+        ids: &[u32],
+        vocab: &Vocab,
+        quote_grams: &AHashSet<u64>,
+        scratch: &mut PrepareScratch,
+    ) -> Self {
         let o = AlignOptions::default();
         let fields = [m.field_tokens(Field::Title), m.field_tokens(Field::Text)];
         let seeds = fields.clone().map(|r| {
@@ -319,9 +326,10 @@ impl Prepared {
                 next[id as usize] += 1;
             }
         }
+        // Only quotes' 3-grams are ever looked for ([`quotes`]).
         let mut grams: Vec<u64> = Vec::new();
-        if quoting {
-            grams.extend(ids.windows(3).map(gram));
+        if !quote_grams.is_empty() {
+            grams.extend(ids.windows(3).map(gram).filter(|g| quote_grams.contains(g)));
             grams.sort_unstable();
             grams.dedup();
         }
@@ -399,10 +407,17 @@ pub fn diverge(story: &StoryText, idf: &Idf<'_>) -> Vec<Divergence> {
     let members = &story.members;
     let n = members.len();
     let vocab = Vocab::new(members.iter().map(|m| m.tokens.iter().map(|t| t.key)), |k| idf.idf(k));
-    let quoting = members.iter().any(|m| !m.quotes.is_empty());
+    let quote_grams: AHashSet<u64> = members
+        .iter()
+        .zip(&vocab.ids)
+        .flat_map(|(m, ids)| m.quotes.iter().flat_map(move |q| ids[q.tokens.clone()].windows(3).map(gram)))
+        .collect();
     let mut scratch = PrepareScratch::new(&vocab);
-    let prepared: Vec<Prepared> =
-        members.iter().zip(&vocab.ids).map(|(m, ids)| Prepared::new(m, ids, &vocab, quoting, &mut scratch)).collect();
+    let prepared: Vec<Prepared> = members
+        .iter()
+        .zip(&vocab.ids)
+        .map(|(m, ids)| Prepared::new(m, ids, &vocab, &quote_grams, &mut scratch))
+        .collect();
     // found[x][y][s]: sentence s of x is found in y. passages[x][y]: x's
     // passages shared with y.
     let mut found: Vec<Vec<Vec<bool>>> = vec![vec![Vec::new(); n]; n];
