@@ -847,6 +847,31 @@ mod tests {
             let filtered = TermFilter::new(&a).dot(&a, &b);
             prop_assert_eq!(filtered.to_bits(), merge_dot(&a, &b).to_bits());
         }
+
+        /// An article vector holds the `keep` heaviest terms (ties: the
+        /// smaller key), each weight divided by the norm of all terms,
+        /// sorted by key: what selecting, truncating and sorting gives.
+        /// Few distinct counts and document frequencies make ties common.
+        #[test]
+        fn vectors_keep_the_heaviest_terms_in_key_order(
+            terms in proptest::collection::btree_map(0u64..400, (1u32..4, 0u32..3), 0..120),
+            keep in 0usize..80,
+        ) {
+            let background = Background::default();
+            let idf = Idf::from_counts(&background, terms.iter().map(|(&k, &(_, df))| (k, df)), 10);
+            let features = Features { terms: terms.iter().map(|(&k, &(tf, _))| (k, tf)).collect(), ..Features::default() };
+            let mut plain: Vec<(u64, f64)> = features.terms.iter().map(|&(k, tf)| (k, log_tf(tf) * idf.idf(k))).collect();
+            let norm = plain.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
+            let expected: Vec<(u64, f32)> = if norm == 0.0 {
+                Vec::new()
+            } else {
+                plain.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                plain.truncate(keep);
+                plain.sort_by_key(|t| t.0);
+                plain.into_iter().map(|(k, w)| (k, (w / norm) as f32)).collect()
+            };
+            prop_assert_eq!(idf.vector(&features, keep), expected);
+        }
     }
 
     fn item(doc: u32, terms: &[(u32, f32)], day: i64) -> Item {
