@@ -221,8 +221,8 @@ struct Prepared {
     index: [SeedIndex; 2],
     /// First word of the title and of the text.
     field_start: [usize; 2],
-    /// Distinct content stems of each sentence, in order of first use: sentence `s` has
-    /// `content[content_at[s]..content_at[s + 1]]`.
+    /// Distinct content stems of each sentence, in order of first use:
+    /// sentence `s` has `content[content_at[s]..content_at[s + 1]]`.
     content: Vec<u32>,
     content_at: Vec<u32>,
     /// Sentences holding each content stem, stem by stem (see `run_at`).
@@ -270,9 +270,9 @@ impl PrepareScratch {
 }
 
 impl Prepared {
-    /// Member `x` of the story; `quote_grams`: the 3-grams of every quote
-    /// of the story.
-    /// (else the 3-grams are never asked for).
+    /// A member of the story, `ids` the stem numbers of its words;
+    /// `quote_grams`: the 3-grams of every quote of the story (the only
+    /// ones [`quotes`] looks for).
     fn new(
         m: &MemberText,
         ids: &[u32],
@@ -326,7 +326,6 @@ impl Prepared {
                 next[id as usize] += 1;
             }
         }
-        // Only quotes' 3-grams are ever looked for ([`quotes`]).
         let mut grams: Vec<u64> = Vec::new();
         if !quote_grams.is_empty() {
             grams.extend(ids.windows(3).map(gram).filter(|g| quote_grams.contains(g)));
@@ -407,11 +406,13 @@ pub fn diverge(story: &StoryText, idf: &Idf<'_>) -> Vec<Divergence> {
     let members = &story.members;
     let n = members.len();
     let vocab = Vocab::new(members.iter().map(|m| m.tokens.iter().map(|t| t.key)), |k| idf.idf(k));
-    let quote_grams: AHashSet<u64> = members
+    // Each quote's 3-grams, member by member, quote by quote.
+    let quoted: Vec<Vec<Vec<u64>>> = members
         .iter()
         .zip(&vocab.ids)
-        .flat_map(|(m, ids)| m.quotes.iter().flat_map(move |q| ids[q.tokens.clone()].windows(3).map(gram)))
+        .map(|(m, ids)| m.quotes.iter().map(|q| ids[q.tokens.clone()].windows(3).map(gram).collect()).collect())
         .collect();
+    let quote_grams: AHashSet<u64> = quoted.iter().flatten().flatten().copied().collect();
     let mut scratch = PrepareScratch::new(&vocab);
     let prepared: Vec<Prepared> = members
         .iter()
@@ -519,7 +520,7 @@ pub fn diverge(story: &StoryText, idf: &Idf<'_>) -> Vec<Divergence> {
                 attribution_difference: round4(attribution_difference),
                 distinctive_terms: distinctive(m, &vocab.ids[x], &own.tf, &priors),
                 attributions: m.attributions.clone(),
-                quotes: quotes(x, members, &vocab.ids, &prepared),
+                quotes: quotes(x, members, &quoted[x], &prepared),
                 passages: others.iter().flat_map(|&y| std::mem::take(&mut passages[x][y])).collect(),
                 sentences: m
                     .sentences
@@ -728,13 +729,14 @@ fn distinctive(m: &MemberText, ids: &[u32], mine: &[(u32, u32, f64)], priors: &P
     terms
 }
 
-/// A member's quotations and the other members that carry them.
-fn quotes(x: usize, members: &[MemberText], ids: &[Vec<u32>], prepared: &[Prepared]) -> Vec<Quote> {
+/// A member's quotations and the other members that carry them; `grams`:
+/// the 3-grams of each of its quotes.
+fn quotes(x: usize, members: &[MemberText], grams: &[Vec<u64>], prepared: &[Prepared]) -> Vec<Quote> {
     let m = &members[x];
     m.quotes
         .iter()
-        .map(|q| {
-            let qg: Vec<u64> = ids[x][q.tokens.clone()].windows(3).map(gram).collect();
+        .zip(grams)
+        .map(|(q, qg)| {
             let carried_by = (0..members.len())
                 .filter(|&y| y != x)
                 .filter(|&y| {

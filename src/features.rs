@@ -166,7 +166,6 @@ fn extract_with(
         let mut pieces = Pieces {
             field,
             piece: 0,
-            seed,
             signing: shingler.is_some(),
             term_keys: &mut *term_keys,
             stems: &mut *stems,
@@ -244,8 +243,8 @@ struct Pieces<'s> {
     /// text.
     field: usize,
     piece: usize,
-    /// The seed tokens are hashed with (the shingler's, when `signing`).
-    seed: u64,
+    /// Token hashes go into the signature (they are hashed with the
+    /// shingler's token seed, the memo's).
     signing: bool,
     term_keys: &'s mut TermKeyCache,
     stems: &'s mut Vec<u64>,
@@ -258,7 +257,7 @@ struct Pieces<'s> {
 impl Pieces<'_> {
     #[inline]
     fn token(&mut self, t: &str) {
-        let h = crate::hash::xxh3(t.as_bytes(), self.seed);
+        let h = crate::hash::xxh3(t.as_bytes(), self.term_keys.seed());
         self.stems.push(self.term_keys.key_hashed(t, h));
         if self.signing {
             // h is the shingler's token hash.

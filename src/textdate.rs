@@ -22,7 +22,7 @@
 //! A day and month without a year take the year that puts them nearest the
 //! known day. Digits are read as ASCII digits, as L1 writes them.
 
-use crate::normalize::{TokenBuilder, is_token_char, word_form};
+use crate::normalize::{TokenBuilder, WordSpans, word_form};
 use ahash::{AHashMap, AHashSet};
 use jiff::ToSpan;
 use jiff::civil::{Date, Weekday};
@@ -264,33 +264,24 @@ impl DateWords {
         self.gap = Gap::Other;
     }
 
-    /// The words of an L1 text (at most `limit`).
-    pub fn of_l1(l1: &str, limit: usize) -> Self {
-        let mut out = Self::default();
-        out.reset(limit);
-        out.read_l1(l1);
-        out
-    }
-
     /// Adds the words of an L1 text.
     pub fn read_l1(&mut self, l1: &str) {
         let (mut builder, mut form) = (TokenBuilder::default(), String::new());
         let mut at = 0;
-        while at < l1.len() && !self.full() {
-            let c = l1[at..].chars().next().expect("char boundary");
-            if !is_token_char(c) {
-                self.between(c, false);
-                at += c.len_utf8();
-                continue;
+        for span in WordSpans::new(l1) {
+            if self.full() {
+                break;
             }
-            let end = l1[at..].find(|c: char| !is_token_char(c)).map_or(l1.len(), |n| at + n);
-            let word = &l1[at..end];
+            for c in l1[at..span.start].chars() {
+                self.between(c, false);
+            }
+            let word = &l1[span.clone()];
             let mut chars = word.chars();
             let (first, second) = (chars.next().expect("a word"), chars.next());
             form.clear();
             word_form(word, &mut builder, &mut form);
             self.word(&form, first.is_ascii_digit(), is_madda(first, second));
-            at = end;
+            at = span.end;
         }
     }
 
@@ -639,8 +630,16 @@ mod tests {
     use crate::normalize::canonical;
     use jiff::civil::date;
 
+    /// The words of an L1 text (at most `limit`).
+    fn of_l1(l1: &str, limit: usize) -> DateWords {
+        let mut out = DateWords::default();
+        out.reset(limit);
+        out.read_l1(l1);
+        out
+    }
+
     fn words(text: &str) -> DateWords {
-        DateWords::of_l1(&canonical(text), usize::MAX)
+        of_l1(&canonical(text), usize::MAX)
     }
 
     fn found(text: &str, reference: Option<Date>) -> Vec<(Date, Written)> {
@@ -704,8 +703,8 @@ mod tests {
             let text = canonical(&words.join(" "));
             let r = Some(date(2022, 2, 28));
             let wanted = |m: &Mention| !full_only || m.written == Written::Full;
-            let all = mentions(&DateWords::of_l1(&text, n), r).into_iter().find(|m| wanted(m));
-            proptest::prop_assert_eq!(first_mention(&DateWords::of_l1(&text, usize::MAX), n, r, wanted), all);
+            let all = mentions(&of_l1(&text, n), r).into_iter().find(|m| wanted(m));
+            proptest::prop_assert_eq!(first_mention(&of_l1(&text, usize::MAX), n, r, wanted), all);
         }
     }
 

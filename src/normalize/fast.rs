@@ -200,13 +200,6 @@ impl Token<'_> {
     }
 }
 
-/// Calls `f` with the L2 tokens of `text` if it has no unstable characters
-/// and returns true; returns false (having possibly called `f` already) at
-/// the first unstable character.
-pub(crate) fn tokens(text: &str, buf: &mut String, f: impl FnMut(&str)) -> bool {
-    words(text, buf, f)
-}
-
 /// Hands `f` the L2 tokens of `text`, and the words and what lies between
 /// them ([`WordSink`]), if it has no unstable characters, and returns true;
 /// returns false (having possibly called `f` already) at the first unstable

@@ -365,7 +365,7 @@ pub fn for_each_matching_token(
     mut f: impl FnMut(&str),
     mut reset: impl FnMut(),
 ) {
-    if super::fast::tokens(text, l1, &mut f) {
+    if super::fast::words(text, l1, &mut f) {
         return;
     }
     reset();

@@ -76,28 +76,18 @@ pub fn is_token_char(c: char) -> bool {
 }
 
 /// The words of an L1 text, unfolded: maximal runs of token characters
-/// ([`is_token_char`]), as byte ranges, in order. What date and agency
-/// matching read (they need L1 forms, before L2 folding). Optionally only
-/// the first `n` characters are read ([`WordSpans::first_chars`]): a word
-/// running past them is cut there.
+/// ([`is_token_char`]), as byte ranges, in order. What agency and date
+/// matching read from an L1 text.
 #[derive(Debug, Clone)]
 pub struct WordSpans<'a> {
     text: &'a str,
     pos: usize,
-    chars: usize,
-    max_chars: usize,
 }
 
 impl<'a> WordSpans<'a> {
     /// The words of `text`.
     pub fn new(text: &'a str) -> Self {
-        Self { text, pos: 0, chars: 0, max_chars: usize::MAX }
-    }
-
-    /// Only the words of the first `n` characters.
-    pub fn first_chars(mut self, n: usize) -> Self {
-        self.max_chars = n;
-        self
+        Self { text, pos: 0 }
     }
 }
 
@@ -108,7 +98,7 @@ impl Iterator for WordSpans<'_> {
         // Skip to the next token character, then read to the end of its run.
         let table = token_table();
         let start = loop {
-            if self.pos >= self.text.len() || self.chars >= self.max_chars {
+            if self.pos >= self.text.len() {
                 return None;
             }
             let (token, len) = token_char_at(table, self.text, self.pos);
@@ -116,15 +106,13 @@ impl Iterator for WordSpans<'_> {
                 break self.pos;
             }
             self.pos += len;
-            self.chars += 1;
         };
-        while self.pos < self.text.len() && self.chars < self.max_chars {
+        while self.pos < self.text.len() {
             let (token, len) = token_char_at(table, self.text, self.pos);
             if !token {
                 break;
             }
             self.pos += len;
-            self.chars += 1;
         }
         Some(start..self.pos)
     }
