@@ -198,7 +198,9 @@ fn extract_with(
         let l1 = if field == 0 { &mut *title_l1 } else { &mut *text_l1 };
         canonical_into(raw, l1);
         for piece in l1.split('"') {
-            for_each_token(piece, builder, |t| pieces.token(t));
+            for_each_token(piece, builder, |t| {
+                pieces.token(t);
+            });
             pieces.close();
         }
         dates[field].reset(if field == 0 { usize::MAX } else { DATE_SCAN_WORDS });
@@ -255,14 +257,17 @@ struct Pieces<'s> {
 }
 
 impl Pieces<'_> {
+    /// Adds a token; returns its stem's term key.
     #[inline]
-    fn token(&mut self, t: &str) {
+    fn token(&mut self, t: &str) -> u64 {
         let h = crate::hash::xxh3(t.as_bytes(), self.term_keys.seed());
-        self.stems.push(self.term_keys.key_hashed(t, h));
+        let key = self.term_keys.key_hashed(t, h);
+        self.stems.push(key);
         if self.signing {
             // h is the shingler's token hash.
             self.piece_hashes.extend_from_slice(&h.to_le_bytes());
         }
+        key
     }
 
     /// The piece at hand ends (at a quotation mark, or the field's end).
@@ -293,10 +298,14 @@ struct FieldWords<'r, 'p, 's> {
 }
 
 impl FieldWords<'_, '_, '_> {
+    /// A word for the dates; `key`: its stem's term key, for a token.
     #[inline]
-    fn date_word(&mut self, form: &str) {
+    fn date_word(&mut self, form: &str, key: Option<u64>) {
         if let Some((digit, madda)) = self.first.take() {
-            self.dates.word(form, digit, madda);
+            match key {
+                Some(key) => self.dates.word_keyed(form, digit, madda, key),
+                None => self.dates.word(form, digit, madda),
+            }
         }
     }
 }
@@ -304,13 +313,13 @@ impl FieldWords<'_, '_, '_> {
 impl WordSink for FieldWords<'_, '_, '_> {
     #[inline]
     fn token(&mut self, form: &str) {
-        self.pieces.token(form);
-        self.date_word(form);
+        let key = self.pieces.token(form);
+        self.date_word(form, Some(key));
     }
 
     #[inline]
     fn letter(&mut self, form: &str) {
-        self.date_word(form);
+        self.date_word(form, None);
     }
 
     #[inline]

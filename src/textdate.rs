@@ -197,6 +197,9 @@ enum Gap {
 pub struct DateWords {
     forms: String,
     words: Vec<DateWord>,
+    /// The words that can start a date ([`is_anchor`]), by index: a scan
+    /// goes from one to the next without looking at the others.
+    anchors: Vec<u32>,
     gap: Gap,
     limit: usize,
 }
@@ -206,6 +209,7 @@ impl DateWords {
     pub fn reset(&mut self, limit: usize) {
         self.forms.clear();
         self.words.clear();
+        self.anchors.clear();
         self.gap = Gap::Empty;
         self.limit = limit;
     }
@@ -230,6 +234,21 @@ impl DateWords {
     /// ASCII digit, and [`DateWord::madda`].
     #[inline]
     pub fn word(&mut self, form: &str, digit_first: bool, madda: bool) {
+        self.push(form, digit_first, madda, true);
+    }
+
+    /// [`DateWords::word`] for a token whose stem's term key
+    /// ([`crate::background::term_key`]) is `key`: most words are told
+    /// apart from dates by that key ([`may_be_anchor`]) without reading
+    /// them.
+    #[inline]
+    pub fn word_keyed(&mut self, form: &str, digit_first: bool, madda: bool, key: u64) {
+        self.push(form, digit_first, madda, may_be_anchor(form, key));
+    }
+
+    /// Adds a word; `maybe` is false only for words that are no anchor.
+    #[inline]
+    fn push(&mut self, form: &str, digit_first: bool, madda: bool, maybe: bool) {
         if self.full() {
             return;
         }
@@ -238,6 +257,9 @@ impl DateWords {
             Gap::Decimal if digit_first => Sep::Dot,
             _ => Sep::Other,
         };
+        if maybe && is_anchor(form) {
+            self.anchors.push(self.words.len() as u32);
+        }
         let from = self.forms.len() as u32;
         self.forms.push_str(form);
         self.words.push(DateWord { form: from..self.forms.len() as u32, sep, madda });
@@ -400,20 +422,29 @@ fn nearest_year(month: i8, day: i8, reference: Date) -> Option<Date> {
         .min_by_key(|d| (d.since(reference).map(|s| s.get_days().abs()).unwrap_or(i32::MAX), *d))
 }
 
-/// Whether a word (L2 form) can start a date: digits (perhaps after a
-/// one-letter prefix), a month, a weekday or a relative day. Everything else
-/// is skipped at once; most words of a text are.
-fn is_anchor(text: &str) -> bool {
+/// The L2 forms of the names a date can start with: months, weekdays and
+/// relative days.
+fn anchor_names() -> &'static AHashSet<String> {
     static ANCHORS: LazyLock<AHashSet<String>> = LazyLock::new(|| {
         let names = MONTHS.iter().map(|m| m.0).chain(TWO_WORD_MONTHS.iter().map(|m| m.0));
         let names = names.chain(WEEKDAYS.iter().map(|d| d.0)).chain(["أمس", "اليوم", "yesterday", "today"]);
         names.map(folded).collect()
     });
+    &ANCHORS
+}
+
+/// The one-letter prefixes an anchor may take (ب ل و ف).
+const ANCHOR_PREFIXES: [char; 4] = ['ب', 'ل', 'و', 'ف'];
+
+/// Whether a word (L2 form) can start a date: digits (perhaps after a
+/// one-letter prefix), a month, a weekday or a relative day. Everything else
+/// is skipped at once; most words of a text are.
+fn is_anchor(text: &str) -> bool {
     /// A bit per (length, last two bytes) of the anchors: most words are
     /// ruled out by one bit test, without hashing them.
     static SHAPES: LazyLock<Vec<u64>> = LazyLock::new(|| {
         let mut bits = vec![0u64; SHAPE_BITS / 64];
-        for a in ANCHORS.iter() {
+        for a in anchor_names() {
             let k = shape(a);
             bits[k / 64] |= 1 << (k % 64);
         }
@@ -421,17 +452,52 @@ fn is_anchor(text: &str) -> bool {
     });
     let maybe = |s: &str| {
         let k = shape(s);
-        SHAPES[k / 64] & (1 << (k % 64)) != 0 && ANCHORS.contains(s)
+        SHAPES[k / 64] & (1 << (k % 64)) != 0 && anchor_names().contains(s)
     };
-    let b = text.as_bytes();
-    if b[0].is_ascii_digit() || b.get(2).is_some_and(u8::is_ascii_digit) {
+    if starts_with_digits(text) {
         return true;
     }
     if maybe(text) {
         return true;
     }
     let mut c = text.chars();
-    matches!(c.next(), Some('ب' | 'ل' | 'و' | 'ف')) && maybe(c.as_str())
+    c.next().is_some_and(|p| ANCHOR_PREFIXES.contains(&p)) && maybe(c.as_str())
+}
+
+/// A digit first, or after a one-letter Arabic prefix (its two bytes).
+#[inline]
+fn starts_with_digits(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.first().is_some_and(u8::is_ascii_digit) || b.get(2).is_some_and(u8::is_ascii_digit)
+}
+
+/// Whether a token whose L2 form is `form` and whose stem's term key is
+/// `key` may be an anchor: true for every anchor ([`is_anchor`]) and for few
+/// other words. A bit per term key of the anchors and of their prefixed
+/// forms (words that share a stem with one of them pass too), so most words
+/// are ruled out by two byte tests and one bit test.
+#[inline]
+pub fn may_be_anchor(form: &str, key: u64) -> bool {
+    static KEYS: LazyLock<Vec<u64>> = LazyLock::new(|| {
+        let mut bits = vec![0u64; KEY_BITS / 64];
+        for a in anchor_names() {
+            let prefixed = ANCHOR_PREFIXES.iter().map(|p| format!("{p}{a}"));
+            for form in std::iter::once(a.clone()).chain(prefixed) {
+                let k = key_bit(crate::background::term_key(&crate::normalize::stem(&form)));
+                bits[k / 64] |= 1 << (k % 64);
+            }
+        }
+        bits
+    });
+    let k = key_bit(key);
+    starts_with_digits(form) || KEYS[k / 64] & (1 << (k % 64)) != 0
+}
+
+const KEY_BITS: usize = 1 << 16;
+
+#[inline]
+fn key_bit(key: u64) -> usize {
+    (key as usize) & (KEY_BITS - 1)
 }
 
 const SHAPE_BITS: usize = 1 << 16;
@@ -483,12 +549,14 @@ pub fn first_mention(
 /// `found`, in text order, until it returns true.
 fn scan(words: &DateWords, max_words: usize, reference: Option<Date>, mut found: impl FnMut(Mention) -> bool) {
     let w = Words { words, max: max_words };
+    // The next word a date may start at.
     let mut i = 0;
-    while let Some(word) = w.get(i) {
-        if !is_anchor(word.text) {
-            i += 1;
+    for &a in &words.anchors {
+        if (a as usize) < i {
             continue;
         }
+        i = a as usize;
+        let Some(word) = w.get(i) else { break };
         let at = i;
         // DAY [من] MONTH [(ALT)] [YEAR]
         if let Some(day) = number(&word, 1..=31) {
@@ -682,6 +750,28 @@ mod tests {
         assert!(found("التقى يوم الأحد", None).is_empty(), "no weekday without a known day");
     }
 
+    /// The key of a token's stem, as the signing pass has it.
+    fn key(form: &str) -> u64 {
+        crate::background::term_key(&crate::normalize::stem(form))
+    }
+
+    /// Every anchor passes the prefilter by stem key: the names, with and
+    /// without a prefix, and digits.
+    #[test]
+    fn anchors_pass_the_key_prefilter() {
+        let mut forms: Vec<String> = anchor_names().iter().cloned().collect();
+        forms.extend(anchor_names().iter().flat_map(|a| ANCHOR_PREFIXES.iter().map(move |p| format!("{p}{a}"))));
+        forms.extend(["2022", "5", "و2022", "ب27"].map(String::from));
+        assert!(forms.len() > 100);
+        for form in &forms {
+            assert!(is_anchor(form), "{form}");
+            assert!(may_be_anchor(form, key(form)), "{form}");
+        }
+        // Most words are ruled out.
+        let words = ["الحكومه", "السوريه", "قال", "وزير", "الخارجيه", "the", "meeting", "دمشق", "طهران", "ايران"];
+        assert!(words.iter().all(|w| !may_be_anchor(w, key(w))));
+    }
+
     #[test]
     fn august_is_not_father() {
         assert_eq!(found("في 5 آب 2019", None), [(date(2019, 8, 5), Written::Full)]);
@@ -689,6 +779,29 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// Words given with their stem keys are read as words given alone
+        /// (every anchor passes the key prefilter): the same mentions.
+        #[test]
+        fn words_by_key_read_as_words_alone(
+            picks in proptest::collection::vec(proptest::sample::select(vec![
+                "27", "من", "شباط", "2022", "باب", "اب", "وشباط", "الاحد", "امس", "اول", "اليوم", "صباح", "القادم",
+                "February", "27,", "الحكومه", "و2022", "ب5", "كانون", "الثاني", "تشرين", "لاذار", "فيناير", "today",
+            ]), 0..30),
+        ) {
+            let r = Some(date(2022, 2, 28));
+            let (mut plain, mut keyed) = (DateWords::default(), DateWords::default());
+            plain.reset(usize::MAX);
+            keyed.reset(usize::MAX);
+            for (i, w) in picks.iter().enumerate() {
+                let folded = folded(w);
+                let digit = folded.starts_with(|c: char| c.is_ascii_digit());
+                plain.word(&folded, digit, i % 3 == 0);
+                keyed.word_keyed(&folded, digit, i % 3 == 0, key(&folded));
+            }
+            proptest::prop_assert_eq!(&plain.anchors, &keyed.anchors);
+            proptest::prop_assert_eq!(mentions(&plain, r), mentions(&keyed, r));
+        }
+
         /// Reading words only as far as needed finds what reading them all
         /// finds: the first accepted mention of the first `n` words.
         #[test]
