@@ -151,14 +151,22 @@ pub struct Agencies {
     /// A bit per [`shape`] of the first words: most words of a text are
     /// ruled out by one bit test.
     shapes: Vec<u64>,
+    /// A bit per stem term key of the first words, as written and after a
+    /// one-letter prefix: a word whose key has no bit starts no name.
+    start_keys: Vec<u64>,
     /// Words in the longest form.
     longest: usize,
 }
 
 impl Default for Agencies {
     fn default() -> Self {
-        let mut a =
-            Self { list: Vec::new(), first_words: AHashMap::new(), shapes: vec![0; SHAPE_BITS / 64], longest: 0 };
+        let mut a = Self {
+            list: Vec::new(),
+            first_words: AHashMap::new(),
+            shapes: vec![0; SHAPE_BITS / 64],
+            start_keys: vec![0; KEY_BITS / 64],
+            longest: 0,
+        };
         for &(name, forms, needs_context) in AGENCIES {
             let forms: Vec<String> = forms.split('|').map(str::to_string).collect();
             a.add(name, &forms, needs_context);
@@ -219,6 +227,10 @@ pub struct Word {
     pub after: Edge,
     /// The L1 text since the previous word is exactly one space.
     pub spaced: bool,
+    /// The term key of its stem ([`crate::background::term_key`]), when the
+    /// walker knows it (a token): most words are ruled out as the start of
+    /// a name by that key alone ([`Agencies::find_words`]).
+    pub key: Option<u64>,
 }
 
 /// Collects [`Word`]s from a walk over an L1 text: the walker reports each
@@ -252,13 +264,14 @@ enum Gap {
 }
 
 impl WordStream {
-    /// A word whose L2 form is `form` (bytes of the forms string).
+    /// A word whose L2 form is `form` (bytes of the forms string), and the
+    /// term key of its stem if the walker knows it ([`Word::key`]).
     #[inline]
-    pub fn word(&mut self, form: std::ops::Range<u32>) {
+    pub fn word(&mut self, form: std::ops::Range<u32>, key: Option<u64>) {
         if let Some(w) = self.waiting.take() {
             self.words[w].after = Edge::Other;
         }
-        self.words.push(Word { form, before: self.last, after: Edge::Other, spaced: self.gap == Gap::OneSpace });
+        self.words.push(Word { form, before: self.last, after: Edge::Other, spaced: self.gap == Gap::OneSpace, key });
         self.waiting = Some(self.words.len() - 1);
         self.last = Edge::Other;
         self.gap = Gap::Empty;
@@ -314,9 +327,20 @@ fn shape(len: usize, first: char, last: char) -> usize {
     (len.wrapping_mul(0x9E37) ^ (first as usize).wrapping_mul(0x2F1) ^ last as usize) & (SHAPE_BITS - 1)
 }
 
+/// The one-letter prefixes a name can carry.
+const PREFIXES: [char; 4] = ['ل', 'ب', 'و', 'ف'];
+
 /// A one-letter prefix a name can carry (ل, ب, و, ف).
 fn is_prefix(c: char) -> bool {
-    matches!(c, 'ل' | 'ب' | 'و' | 'ف')
+    PREFIXES.contains(&c)
+}
+
+/// Bits of [`Agencies`]' table of first words' stem keys.
+const KEY_BITS: usize = 1 << 14;
+
+#[inline]
+fn key_bit(key: u64) -> usize {
+    (key as usize) & (KEY_BITS - 1)
 }
 
 impl Agencies {
@@ -335,9 +359,22 @@ impl Agencies {
                     self.shapes[bit / 64] |= 1 << (bit % 64);
                 }
                 self.first_words.entry(first.clone()).or_default().push((self.list.len() as u32, k as u32));
+                let prefixed = PREFIXES.iter().map(|p| format!("{p}{first}"));
+                for w in std::iter::once(first.clone()).chain(prefixed) {
+                    let bit = key_bit(crate::background::term_key(&crate::normalize::stem(&w)));
+                    self.start_keys[bit / 64] |= 1 << (bit % 64);
+                }
             }
         }
         self.list.push(agency);
+    }
+
+    /// Whether a word whose stem has term key `key` may start a name (as
+    /// written or after a one-letter prefix): false for most words.
+    #[inline]
+    fn may_start_key(&self, key: u64) -> bool {
+        let bit = key_bit(key);
+        self.start_keys[bit / 64] & (1 << (bit % 64)) != 0
     }
 
     /// Whether `word` (an L2 form) can be the first word of a form (as
@@ -387,7 +424,7 @@ impl Agencies {
             }
             let from = forms.len() as u32;
             word_form(&l1[span.clone()], &mut builder, &mut forms);
-            stream.word(from..forms.len() as u32);
+            stream.word(from..forms.len() as u32, None);
             at = span.end;
         }
         for c in l1[at..].chars() {
@@ -410,7 +447,7 @@ impl Agencies {
         let mut at = 0;
         while at < words.len() {
             let word = form(at);
-            if !self.may_start(word) || {
+            if words[at].key.is_some_and(|k| !self.may_start_key(k)) || !self.may_start(word) || {
                 self.candidates(word, &mut candidates);
                 candidates.is_empty()
             } {
@@ -531,6 +568,42 @@ mod tests {
         let found = a.find(&canonical("Según Télam y TÉLAM، لتيلام و بتيلام: SANA and لسانا"));
         let got: Vec<(&str, u32)> = found.iter().map(|x| (x.agency.as_str(), x.mentions)).collect();
         assert_eq!(got, [("Télam", 4), ("SANA", 2)]);
+    }
+
+    /// Every name's first word, as written and after a one-letter prefix,
+    /// passes the stem-key test; and a text's agencies found from words
+    /// carrying their stem keys are those found without.
+    #[test]
+    fn stem_keys_rule_out_no_name() {
+        let a = Agencies::default();
+        let key = |w: &str| crate::background::term_key(&crate::normalize::stem(w));
+        let mut text = String::new();
+        for agency in &a.list {
+            for form in &agency.forms {
+                for p in ["", "و", "ل", "ب", "ف"] {
+                    let first = format!("{p}{}", form[0]);
+                    assert!(a.may_start_key(key(&first)), "{first}");
+                    text += &format!("وذكرت وكالة {first} {} للأنباء، ", form[1..].join(" "));
+                }
+            }
+        }
+        let l1 = canonical(&text);
+        let (mut forms, mut stream, mut builder) = (String::new(), WordStream::default(), TokenBuilder::default());
+        let mut at = 0;
+        for span in WordSpans::new(&l1) {
+            for c in l1[at..span.start].chars() {
+                stream.other(c);
+            }
+            let from = forms.len();
+            word_form(&l1[span.clone()], &mut builder, &mut forms);
+            let token = forms[from..].chars().count() > 1;
+            stream.word(from as u32..forms.len() as u32, token.then(|| key(&forms[from..])));
+            at = span.end;
+        }
+        let found = a.find(&l1);
+        assert!(found.len() > 20, "{}", found.len());
+        assert_eq!(a.find_words(stream.words(), &forms), found);
+        assert!(!a.may_start_key(key("الحكومه")) || !a.may_start_key(key("قال")), "most words are ruled out");
     }
 
     #[test]

@@ -354,17 +354,15 @@ impl<'b> LineWalk<'b> {
             token = is_token;
         });
         let surface = from..b.surfaces.len() as u32;
-        b.words.word(surface.clone());
-        if !token {
-            return;
-        }
+        let key = token.then(|| token_key(&b.surfaces[surface.start as usize..surface.end as usize]));
+        b.words.word(surface.clone(), key);
+        let Some(key) = key else { return };
         if std::mem::take(&mut self.broken) {
             self.close_sentence();
         }
         let b = &mut *self.b;
         let start = chars.at(self.range.start + first);
         b.scratch.push(self.range.start + first..self.range.start + first);
-        let key = token_key(&b.surfaces[surface.start as usize..surface.end as usize]);
         b.tokens.push(Tok { key, surface, field: self.field, start, end: start });
         self.open.push((b.tokens.len() - 1, last));
     }
