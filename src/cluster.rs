@@ -30,7 +30,7 @@ use crate::job::SignOptions;
 use crate::progress::Progress;
 use crate::scheme::Scheme;
 use crate::sign::Signatures;
-use crate::story::{Idf, Item, Story, StoryOptions, TermNumbers, cluster_closing};
+use crate::story::{Idf, Item, Story, StoryOptions, cluster_closing};
 use crate::timing::Timings;
 use rayon::prelude::*;
 
@@ -217,12 +217,11 @@ pub fn story_items(
             group_of[d.get()] = Some(g as u32);
         }
     }
-    let numbers = TermNumbers::new(idf.keys().collect());
     features
         .par_iter_mut()
         .enumerate()
         .map(|(i, f)| {
-            let vector = numbers.number(&idf.vector(f, article_terms));
+            let vector = idf.numbered_vector(f, article_terms);
             f.terms = Vec::new();
             Item {
                 doc: DocIdx(i as u32),

@@ -141,11 +141,20 @@ impl StoryOptions {
 #[derive(Debug, Clone)]
 pub struct Idf<'b> {
     background: &'b Background,
-    /// The IDF and background document frequency of every term the batch
-    /// holds, computed once (a hash lookup instead of a binary search of
-    /// the background table for each).
-    table: crate::hash::KeyMap<(f64, u32)>,
+    /// The IDF, background document frequency and number of every term the
+    /// batch holds, computed once (a hash lookup instead of a binary search
+    /// of the background table for each).
+    table: crate::hash::KeyMap<IdfEntry>,
     docs: u64,
+}
+
+/// What [`Idf`] knows of a term of the batch.
+#[derive(Debug, Clone, Copy)]
+struct IdfEntry {
+    idf: f64,
+    background_df: u32,
+    /// The term's rank among the batch's term keys ([`TermNumbers`]).
+    number: u32,
 }
 
 impl<'b> Idf<'b> {
@@ -166,13 +175,18 @@ impl<'b> Idf<'b> {
     /// An IDF from stored counts (for an index).
     pub fn from_counts(background: &'b Background, df: impl IntoIterator<Item = (u64, u32)>, docs: u64) -> Self {
         let n = (background.docs() + docs + 1) as f64;
-        let table = df
+        let mut table: crate::hash::KeyMap<IdfEntry> = df
             .into_iter()
             .map(|(k, d)| {
                 let bg = background.df(k);
-                (k, (Self::formula(n, bg + d), bg))
+                (k, IdfEntry { idf: Self::formula(n, bg + d), background_df: bg, number: 0 })
             })
             .collect();
+        let mut keys: Vec<u64> = table.keys().copied().collect();
+        keys.sort_unstable();
+        for (rank, k) in keys.iter().enumerate() {
+            table.get_mut(k).expect("a key of the table").number = rank as u32;
+        }
         Self { background, table, docs }
     }
 
@@ -185,9 +199,14 @@ impl<'b> Idf<'b> {
     #[inline]
     pub fn idf(&self, key: u64) -> f64 {
         match self.table.get(&key) {
-            Some(&(w, _)) => w,
-            None => Self::formula((self.background.docs() + self.docs + 1) as f64, self.background.df(key)),
+            Some(e) => e.idf,
+            None => self.unknown_idf(key),
         }
+    }
+
+    /// The weight of a term the batch does not hold.
+    fn unknown_idf(&self, key: u64) -> f64 {
+        Self::formula((self.background.docs() + self.docs + 1) as f64, self.background.df(key))
     }
 
     /// The terms of the batch (in no particular order).
@@ -198,7 +217,7 @@ impl<'b> Idf<'b> {
     /// A term's background share, the prior of distinctive-term scores.
     pub fn background_share(&self, key: u64) -> f64 {
         match self.table.get(&key) {
-            Some(&(_, df)) => self.background.share_of(df),
+            Some(e) => self.background.share_of(e.background_df),
             None => self.background.share(key),
         }
     }
@@ -206,21 +225,52 @@ impl<'b> Idf<'b> {
     /// The article vector of `features`: unit length, its `keep` heaviest
     /// terms, sorted by key.
     pub fn vector(&self, features: &Features, keep: usize) -> Vec<(u64, f32)> {
-        let v: Vec<(u64, f64)> = features.terms.iter().map(|&(k, tf)| (k, log_tf(tf) * self.idf(k))).collect();
-        let norm = v.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
+        self.heaviest(features, keep, |key, _, w| Some((key, w)))
+    }
+
+    /// [`Idf::vector`] over term numbers: each key as its rank among the
+    /// batch's term keys (what [`TermNumbers`] made from [`Idf::keys`]
+    /// gives, without a second lookup per term); terms the batch does not
+    /// hold are left out.
+    pub fn numbered_vector(&self, features: &Features, keep: usize) -> Vec<(u32, f32)> {
+        self.heaviest(features, keep, |_, number, w| number.map(|n| (n, w)))
+    }
+
+    /// The `keep` heaviest terms of `features` (ties: the smaller key), each
+    /// weight divided by the norm of all, in key order, through `out` (key,
+    /// number if the batch holds the term, unit weight).
+    fn heaviest<T>(
+        &self,
+        features: &Features,
+        keep: usize,
+        out: impl Fn(u64, Option<u32>, f32) -> Option<T>,
+    ) -> Vec<T> {
+        let v: Vec<(u64, f64, Option<u32>)> = features
+            .terms
+            .iter()
+            .map(|&(k, tf)| {
+                let (idf, number) = match self.table.get(&k) {
+                    Some(e) => (e.idf, Some(e.number)),
+                    None => (self.unknown_idf(k), None),
+                };
+                (k, log_tf(tf) * idf, number)
+            })
+            .collect();
+        let norm = v.iter().map(|t| t.1 * t.1).sum::<f64>().sqrt();
         if norm == 0.0 {
             return Vec::new();
         }
-        let heavier = |a: &(u64, f64), b: &(u64, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-        let unit = |&(k, w): &(u64, f64)| (k, (w / norm) as f32);
+        type Weighed = (u64, f64, Option<u32>);
+        let heavier = |a: &Weighed, b: &Weighed| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        let unit = |t: &Weighed| out(t.0, t.2, (t.1 / norm) as f32);
         if v.len() <= keep {
-            return v.iter().map(unit).collect();
+            return v.iter().filter_map(unit).collect();
         }
         // The `keep` heaviest are those ranked before the first left out;
         // taken from `v`, they stay in key order.
         let mut ranked = v.clone();
         let (_, &mut first_out, _) = ranked.select_nth_unstable_by(keep, heavier);
-        v.iter().filter(|t| heavier(t, &first_out).is_lt()).map(unit).collect()
+        v.iter().filter(|t| heavier(t, &first_out).is_lt()).filter_map(unit).collect()
     }
 }
 
@@ -870,7 +920,10 @@ mod tests {
                 plain.sort_by_key(|t| t.0);
                 plain.into_iter().map(|(k, w)| (k, (w / norm) as f32)).collect()
             };
-            prop_assert_eq!(idf.vector(&features, keep), expected);
+            prop_assert_eq!(&idf.vector(&features, keep), &expected);
+            // Numbered: the same terms, each key as its rank.
+            let numbers = TermNumbers::new(idf.keys().collect());
+            prop_assert_eq!(idf.numbered_vector(&features, keep), numbers.number(&expected));
         }
     }
 
