@@ -13,6 +13,7 @@
 //! classed: affirming (أكد, كشف…), neutral (قال, ذكر, حسب…) or distancing
 //! (زعم, ادعى, «على حد وصفها»), the stance an outlet takes towards a source.
 
+use crate::background::{KeyFilter, token_key};
 use crate::normalize::{TokenBuilder, WordSpans, word_form};
 use ahash::AHashMap;
 use serde::Serialize;
@@ -151,9 +152,9 @@ pub struct Agencies {
     /// A bit per [`shape`] of the first words: most words of a text are
     /// ruled out by one bit test.
     shapes: Vec<u64>,
-    /// A bit per stem term key of the first words, as written and after a
-    /// one-letter prefix: a word whose key has no bit starts no name.
-    start_keys: Vec<u64>,
+    /// The stem keys of the first words, as written and after a one-letter
+    /// prefix: a word whose key is not in it starts no name.
+    start_keys: KeyFilter,
     /// Words in the longest form.
     longest: usize,
 }
@@ -164,7 +165,7 @@ impl Default for Agencies {
             list: Vec::new(),
             first_words: AHashMap::new(),
             shapes: vec![0; SHAPE_BITS / 64],
-            start_keys: vec![0; KEY_BITS / 64],
+            start_keys: KeyFilter::new(14),
             longest: 0,
         };
         for &(name, forms, needs_context) in AGENCIES {
@@ -335,14 +336,6 @@ fn is_prefix(c: char) -> bool {
     PREFIXES.contains(&c)
 }
 
-/// Bits of [`Agencies`]' table of first words' stem keys.
-const KEY_BITS: usize = 1 << 14;
-
-#[inline]
-fn key_bit(key: u64) -> usize {
-    (key as usize) & (KEY_BITS - 1)
-}
-
 impl Agencies {
     /// Adds an agency (from a config file).
     pub fn add(&mut self, name: &str, forms: &[String], needs_context: bool) {
@@ -359,10 +352,8 @@ impl Agencies {
                     self.shapes[bit / 64] |= 1 << (bit % 64);
                 }
                 self.first_words.entry(first.clone()).or_default().push((self.list.len() as u32, k as u32));
-                let prefixed = PREFIXES.iter().map(|p| format!("{p}{first}"));
-                for w in std::iter::once(first.clone()).chain(prefixed) {
-                    let bit = key_bit(crate::background::term_key(&crate::normalize::stem(&w)));
-                    self.start_keys[bit / 64] |= 1 << (bit % 64);
+                for w in std::iter::once(first.clone()).chain(PREFIXES.map(|p| format!("{p}{first}"))) {
+                    self.start_keys.insert(token_key(&w));
                 }
             }
         }
@@ -373,8 +364,7 @@ impl Agencies {
     /// written or after a one-letter prefix): false for most words.
     #[inline]
     fn may_start_key(&self, key: u64) -> bool {
-        let bit = key_bit(key);
-        self.start_keys[bit / 64] & (1 << (bit % 64)) != 0
+        self.start_keys.may_contain(key)
     }
 
     /// Whether `word` (an L2 form) can be the first word of a form (as
@@ -576,7 +566,7 @@ mod tests {
     #[test]
     fn stem_keys_rule_out_no_name() {
         let a = Agencies::default();
-        let key = |w: &str| crate::background::term_key(&crate::normalize::stem(w));
+        let key = token_key;
         let mut text = String::new();
         for agency in &a.list {
             for form in &agency.forms {

@@ -97,6 +97,53 @@ impl TermKeyCache {
     }
 }
 
+/// A set of term keys kept as one bit per key's low bits, to rule words out
+/// by the stem key a pass has anyway: [`KeyFilter::may_contain`] is true for
+/// every key inserted and, for any other key, false but for the share of
+/// bits set (keys are XXH3 hashes, spread evenly).
+#[derive(Debug, Clone)]
+pub struct KeyFilter {
+    bits: Box<[u64]>,
+    /// Bits − 1: a key's bit is its low bits.
+    mask: usize,
+}
+
+impl KeyFilter {
+    /// An empty filter of `2^log2_bits` bits (at least 64).
+    pub fn new(log2_bits: u32) -> Self {
+        let bits = 1usize << log2_bits.max(6);
+        Self { bits: vec![0; bits / 64].into_boxed_slice(), mask: bits - 1 }
+    }
+
+    /// The filter of the stems of `tokens` (L2 forms), with `2^log2_bits`
+    /// bits.
+    pub fn of_tokens<S: AsRef<str>>(log2_bits: u32, tokens: impl IntoIterator<Item = S>) -> Self {
+        let mut filter = Self::new(log2_bits);
+        for t in tokens {
+            filter.insert(token_key(t.as_ref()));
+        }
+        filter
+    }
+
+    /// Adds a key.
+    pub fn insert(&mut self, key: u64) {
+        let b = self.bit(key);
+        self.bits[b / 64] |= 1 << (b % 64);
+    }
+
+    /// False only for a key that was never inserted.
+    #[inline]
+    pub fn may_contain(&self, key: u64) -> bool {
+        let b = self.bit(key);
+        self.bits[b / 64] & (1 << (b % 64)) != 0
+    }
+
+    #[inline]
+    fn bit(&self, key: u64) -> usize {
+        (key as usize) & self.mask
+    }
+}
+
 /// Document frequencies of stems in a background corpus.
 #[derive(Debug, Clone, Default)]
 pub struct Background {
@@ -277,6 +324,17 @@ pub fn builtin() -> &'static Background {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A key filter holds every key put in and rules out most others.
+    #[test]
+    fn key_filters_hold_what_was_put_in() {
+        let words = ["شباط", "وشباط", "Reuters", "x"];
+        let filter = KeyFilter::of_tokens(12, words);
+        assert!(words.iter().all(|w| filter.may_contain(token_key(w))));
+        let others = (0..1000u64).filter(|&k| filter.may_contain(crate::hash::xxh3(&k.to_le_bytes(), 1))).count();
+        assert!(others < 20, "{others} of 1000 other keys pass");
+        assert!(KeyFilter::new(0).bits.len() == 1, "at least one word of bits");
+    }
 
     /// The memo gives the stem's key, for tokens seen once, again, and
     /// after other tokens took their slots (four times as many as slots).

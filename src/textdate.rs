@@ -22,6 +22,7 @@
 //! A day and month without a year take the year that puts them nearest the
 //! known day. Digits are read as ASCII digits, as L1 writes them.
 
+use crate::background::KeyFilter;
 use crate::normalize::{TokenBuilder, WordSpans, word_form};
 use ahash::{AHashMap, AHashSet};
 use jiff::ToSpan;
@@ -478,26 +479,11 @@ fn starts_with_digits(text: &str) -> bool {
 /// are ruled out by two byte tests and one bit test.
 #[inline]
 pub fn may_be_anchor(form: &str, key: u64) -> bool {
-    static KEYS: LazyLock<Vec<u64>> = LazyLock::new(|| {
-        let mut bits = vec![0u64; KEY_BITS / 64];
-        for a in anchor_names() {
-            let prefixed = ANCHOR_PREFIXES.iter().map(|p| format!("{p}{a}"));
-            for form in std::iter::once(a.clone()).chain(prefixed) {
-                let k = key_bit(crate::background::term_key(&crate::normalize::stem(&form)));
-                bits[k / 64] |= 1 << (k % 64);
-            }
-        }
-        bits
+    static KEYS: LazyLock<KeyFilter> = LazyLock::new(|| {
+        let prefixed = anchor_names().iter().flat_map(|a| ANCHOR_PREFIXES.map(|p| format!("{p}{a}")));
+        KeyFilter::of_tokens(16, anchor_names().iter().cloned().chain(prefixed))
     });
-    let k = key_bit(key);
-    starts_with_digits(form) || KEYS[k / 64] & (1 << (k % 64)) != 0
-}
-
-const KEY_BITS: usize = 1 << 16;
-
-#[inline]
-fn key_bit(key: u64) -> usize {
-    (key as usize) & (KEY_BITS - 1)
+    starts_with_digits(form) || KEYS.may_contain(key)
 }
 
 const SHAPE_BITS: usize = 1 << 16;
@@ -752,7 +738,7 @@ mod tests {
 
     /// The key of a token's stem, as the signing pass has it.
     fn key(form: &str) -> u64 {
-        crate::background::term_key(&crate::normalize::stem(form))
+        crate::background::token_key(form)
     }
 
     /// Every anchor passes the prefilter by stem key: the names, with and
