@@ -176,6 +176,14 @@ fn run_job(
     })?
 }
 
+/// A finished run's results, left for the operating system to reclaim: the
+/// process ends right after, and freeing a cluster run's millions of small
+/// allocations one by one took 15 to 25 ms on the shared corpus. Files are
+/// written and closed before this.
+fn exit_without_freeing<T>(run: T) {
+    std::mem::forget(run);
+}
+
 fn write_rejects(corpus: &riwaya::corpus::Corpus, path: &std::path::Path) -> riwaya::error::Result<()> {
     let mut out = Output::open(Some(path))?;
     corpus.problems.write_jsonl(&mut out).map_err(|e| riwaya::output::write_error(path, e))?;
@@ -203,6 +211,7 @@ fn dedup(args: &DedupArgs) -> anyhow::Result<()> {
         if !common.quiet {
             summary::dedup(&run, inputs, written, threads, common.verbose);
         }
+        exit_without_freeing(run);
         Ok(())
     })
 }
@@ -232,6 +241,7 @@ fn cluster(args: &ClusterArgs) -> anyhow::Result<()> {
         if !common.quiet {
             summary::cluster(&run, inputs, written, threads, common.verbose);
         }
+        exit_without_freeing(run);
         Ok(())
     })
 }
