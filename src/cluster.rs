@@ -89,16 +89,31 @@ pub fn story_outlets<'c>(corpus: &'c Corpus, story: &Story) -> Vec<&'c str> {
     v
 }
 
+/// The number of named outlets of each story (in parallel).
+pub fn outlet_counts(corpus: &Corpus, stories: &[Story]) -> Vec<usize> {
+    stories
+        .par_iter()
+        .map(|s| match s.members.as_slice() {
+            [d] => usize::from(corpus.source_of(*d).is_some()),
+            _ => story_outlets(corpus, s).len(),
+        })
+        .collect()
+}
+
 /// Story indices ordered as the summary and the report show them: most
 /// outlets first, then most articles, then story order.
 pub fn rank_by_outlets(corpus: &Corpus, stories: &[Story]) -> Vec<usize> {
-    let outlets = |s: &Story| story_outlets(corpus, s).len();
+    rank_by_counts(&outlet_counts(corpus, stories), stories)
+}
+
+/// [`rank_by_outlets`], given each story's [`outlet_counts`].
+pub fn rank_by_counts(outlets: &[usize], stories: &[Story]) -> Vec<usize> {
     let mut keyed: Vec<(std::cmp::Reverse<usize>, std::cmp::Reverse<usize>, usize)> = stories
         .iter()
         .enumerate()
-        .map(|(i, s)| (std::cmp::Reverse(outlets(s)), std::cmp::Reverse(s.members.len()), i))
+        .map(|(i, s)| (std::cmp::Reverse(outlets[i]), std::cmp::Reverse(s.members.len()), i))
         .collect();
-    keyed.sort_unstable();
+    keyed.par_sort_unstable();
     keyed.into_iter().map(|k| k.2).collect()
 }
 

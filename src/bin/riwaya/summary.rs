@@ -113,7 +113,8 @@ pub fn cluster(run: &riwaya::cluster::ClusterRun, inputs: &Inputs, written: u64,
     reading(corpus, inputs);
     boilerplate(corpus, verbose);
     let multi = run.stories.iter().filter(|s| s.members.len() > 1).count();
-    let cross = run.stories.iter().filter(|s| run.outlets(s).len() > 1).count();
+    let outlets = riwaya::cluster::outlet_counts(corpus, &run.stories);
+    let cross = outlets.iter().filter(|&&n| n > 1).count();
     eprintln!(
         "stories: {} ({} with two or more articles, {} across outlets); {} near-duplicate groups; {} written",
         thousands(run.stories.len() as u64),
@@ -122,10 +123,8 @@ pub fn cluster(run: &riwaya::cluster::ClusterRun, inputs: &Inputs, written: u64,
         thousands(run.groups.groups.len() as u64),
         thousands(written)
     );
-    let top: Vec<usize> = riwaya::cluster::rank_by_outlets(&run.corpus, &run.stories)
-        .into_iter()
-        .filter(|&s| run.outlets(&run.stories[s]).len() > 1)
-        .collect();
+    let top: Vec<usize> =
+        riwaya::cluster::rank_by_counts(&outlets, &run.stories).into_iter().filter(|&s| outlets[s] > 1).collect();
     let shown = if verbose > 0 { crate::args::SUMMARY_STORIES } else { 5 };
     if !top.is_empty() {
         eprintln!("top stories by outlets (divergence score: shared/unique/omitted/similarity):");
@@ -142,14 +141,7 @@ pub fn cluster(run: &riwaya::cluster::ClusterRun, inputs: &Inputs, written: u64,
             .and_then(|t| jiff::Timestamp::from_second(t).ok())
             .map(|t| t.strftime("%Y-%m-%d").to_string())
             .unwrap_or_default();
-        eprintln!(
-            "  {} {} ({} outlets, {} articles) {}",
-            story.id,
-            date,
-            run.outlets(story).len(),
-            story.members.len(),
-            headline
-        );
+        eprintln!("  {} {} ({} outlets, {} articles) {}", story.id, date, outlets[s], story.members.len(), headline);
         for (k, &d) in story.members.iter().enumerate() {
             let outlet = corpus.source_of(d).unwrap_or("unknown outlet");
             match run.divergence[s].get(k) {
