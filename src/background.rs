@@ -82,24 +82,6 @@ impl TermKeyCache {
         self.key_hashed(token, xxh3(token.as_bytes(), self.seed))
     }
 
-    /// Asks the processor to fetch the slot of a token hashed `h`, for a
-    /// [`TermKeyCache::key_hashed`] a little later: the slot of a rarer word
-    /// is rarely in the nearest cache, and its load would otherwise stall
-    /// the caller.
-    #[inline]
-    pub fn prefetch(&self, h: u64) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            let slot: *const (u64, u64) = &self.slots[(h as usize) & (Self::SLOTS - 1)];
-            // SAFETY: SSE is part of x86_64; a prefetch is a hint that
-            // neither reads nor writes through the pointer (which points
-            // into the slots anyway).
-            unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(slot.cast()) };
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = h;
-    }
-
     /// `term_key(&stem(token))`, where `h` is the XXH3 hash of `token`
     /// under [`TermKeyCache::seed`].
     #[inline]

@@ -76,8 +76,6 @@ struct Scratch {
     /// Where [`sort_keys`] distributes `counts`.
     sorted: Vec<u64>,
     stems: Vec<u64>,
-    /// The token whose stem key is looked up later.
-    pending_token: String,
     /// Token hashes of the current piece, for the signature.
     piece_hashes: Vec<u8>,
     /// Token hashes of the article, title then text.
@@ -164,7 +162,6 @@ fn extract_with(
         counts,
         sorted,
         stems,
-        pending_token,
         piece_hashes,
         hashes,
         term_keys,
@@ -185,8 +182,6 @@ fn extract_with(
             piece: 0,
             signing: shingler.is_some(),
             term_keys: &mut *term_keys,
-            pending: None,
-            pending_token: &mut *pending_token,
             stems: &mut *stems,
             piece_hashes: &mut *piece_hashes,
             hashes: &mut *hashes,
@@ -211,7 +206,6 @@ fn extract_with(
         pieces.hashes.truncate(hashes_before);
         pieces.counts.truncate(counts_before);
         pieces.quote_grams.truncate(grams_before);
-        pieces.pending = None;
         pieces.stems.clear();
         pieces.piece_hashes.clear();
         pieces.piece = 0;
@@ -303,10 +297,6 @@ struct Pieces<'s> {
     /// shingler's token seed, the memo's).
     signing: bool,
     term_keys: &'s mut TermKeyCache,
-    /// The last token, its hash and place in `stems`, when its stem key is
-    /// looked up later ([`Pieces::token_later`]).
-    pending: Option<(u64, usize)>,
-    pending_token: &'s mut String,
     stems: &'s mut Vec<u64>,
     piece_hashes: &'s mut Vec<u8>,
     hashes: &'s mut Vec<u8>,
@@ -318,51 +308,18 @@ impl Pieces<'_> {
     /// Adds a token; returns its stem's term key.
     #[inline]
     fn token(&mut self, t: &str) -> u64 {
-        self.resolve();
-        let h = self.hash(t);
+        let h = crate::hash::xxh3(t.as_bytes(), self.term_keys.seed());
         let key = self.term_keys.key_hashed(t, h);
         self.stems.push(key);
-        key
-    }
-
-    /// Adds a token whose stem key is not needed at once: its memo slot is
-    /// fetched now and read when the next token comes (or the piece ends),
-    /// so the memory load overlaps the reading of that token. The memo sees
-    /// the same lookups in the same order as through [`Pieces::token`].
-    #[inline]
-    fn token_later(&mut self, t: &str) {
-        let h = self.hash(t);
-        self.term_keys.prefetch(h);
-        self.resolve();
-        self.pending = Some((h, self.stems.len()));
-        self.stems.push(0);
-        self.pending_token.clear();
-        self.pending_token.push_str(t);
-    }
-
-    /// The hash of token `t` under the memo's seed; it joins the signature's
-    /// token hashes.
-    #[inline]
-    fn hash(&mut self, t: &str) -> u64 {
-        let h = crate::hash::xxh3(t.as_bytes(), self.term_keys.seed());
         if self.signing {
             // h is the shingler's token hash.
             self.piece_hashes.extend_from_slice(&h.to_le_bytes());
         }
-        h
-    }
-
-    /// Looks up the stem key of the token left for later, if any.
-    #[inline]
-    fn resolve(&mut self) {
-        if let Some((h, at)) = self.pending.take() {
-            self.stems[at] = self.term_keys.key_hashed(self.pending_token, h);
-        }
+        key
     }
 
     /// The piece at hand ends (at a quotation mark, or the field's end).
     fn close(&mut self) {
-        self.resolve();
         self.hashes.extend_from_slice(self.piece_hashes);
         self.counts.extend_from_slice(self.stems);
         if self.field == 0 {
@@ -404,12 +361,8 @@ impl FieldWords<'_, '_, '_> {
 impl WordSink for FieldWords<'_, '_, '_> {
     #[inline]
     fn token(&mut self, form: &str) {
-        if self.first.is_some() {
-            let key = self.pieces.token(form);
-            self.date_word(form, Some(key));
-        } else {
-            self.pieces.token_later(form);
-        }
+        let key = self.pieces.token(form);
+        self.date_word(form, Some(key));
     }
 
     #[inline]
@@ -533,12 +486,8 @@ mod tests {
                 "صباح", "Reuters", "February", "ﻻ", "\u{00A0}", "\u{2026}", "\u{200F}", "ـ", "\n", "،", "x", "و",
             ]), 0..40),
             published in proptest::option::of(proptest::sample::select(vec!["2022-02-28", "2019-08-07"])),
-            // Words before the pieces: past DATE_SCAN_WORDS, tokens are
-            // read with their stem keys looked up later.
-            lead in 0usize..300,
         ) {
-            let lead = (0..lead).map(|i| ["كلمة", "الحكومة", "said", "\"رسمي\""][i % 4]);
-            let text = lead.chain(pieces).collect::<Vec<_>>().join(" ");
+            let text = pieces.join(" ");
             let content = Content { title: "عنوان «قصير» الأحد", text: Cow::Owned(text) };
             let published = published.map(|p| crate::date::parse_published(p).unwrap());
             let shingler = Scheme::of(&Default::default(), &Default::default()).shingler();
