@@ -486,8 +486,11 @@ mod tests {
                 "صباح", "Reuters", "February", "ﻻ", "\u{00A0}", "\u{2026}", "\u{200F}", "ـ", "\n", "،", "x", "و",
             ]), 0..40),
             published in proptest::option::of(proptest::sample::select(vec!["2022-02-28", "2019-08-07"])),
+            // Words before the pieces, so that some fall past DATE_SCAN_WORDS.
+            lead in 0usize..300,
         ) {
-            let text = pieces.join(" ");
+            let lead = (0..lead).map(|i| ["كلمة", "الحكومة", "said", "\"رسمي\""][i % 4]);
+            let text = lead.chain(pieces).collect::<Vec<_>>().join(" ");
             let content = Content { title: "عنوان «قصير» الأحد", text: Cow::Owned(text) };
             let published = published.map(|p| crate::date::parse_published(p).unwrap());
             let shingler = Scheme::of(&Default::default(), &Default::default()).shingler();
