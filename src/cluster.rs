@@ -56,6 +56,12 @@ pub struct ClusterJob {
     /// close, about this many members at once: enough to keep a thread busy,
     /// few enough that the last stories to close are shared between threads.
     pub divergence_batch: usize,
+    /// Keep a decompressed copy of compressed inputs while the run measures
+    /// its stories ([`ReadOptions::spool_compressed`]), so that they are
+    /// read at offsets. Without it, stories are measured after they are all
+    /// made, in one more pass over the input that holds every member's
+    /// text at once.
+    pub copy_compressed: bool,
 }
 
 impl Default for ClusterJob {
@@ -68,6 +74,7 @@ impl Default for ClusterJob {
             no_divergence: false,
             keep_texts: None,
             divergence_batch: 512,
+            copy_compressed: true,
         }
     }
 }
@@ -164,9 +171,14 @@ pub fn run_cluster_with(
 ) -> Result<ClusterRun> {
     let scheme = job.scheme();
     let mut timings = Timings::default();
-    let (corpus, signatures, mut features) = timings.time("read+sign", || {
-        read_sign_and_extract(inputs, &job.read, &scheme, progress, |_, _, features, _| features)
-    })?;
+    // Measuring reads the stories' members again, at their offsets: a
+    // compressed input is copied out decompressed as it is read, so memory
+    // does not grow with the members held and stories are measured as they
+    // close.
+    let spool_compressed = job.copy_compressed && !job.no_divergence;
+    let read = ReadOptions { spool_compressed, ..job.read.clone() };
+    let (mut corpus, signatures, mut features) = timings
+        .time("read+sign", || read_sign_and_extract(inputs, &read, &scheme, progress, |_, _, features, _| features))?;
     // Near-duplicate groups and term weights are independent: the
     // (sequential) counting of document frequencies runs beside the search.
     let (groups, idf) = timings.time("near-duplicates+term weights", || {
@@ -212,6 +224,8 @@ pub fn run_cluster_with(
     };
     // Measuring began during story building; what it added is counted here.
     timings.record("divergence", start.elapsed().saturating_sub(stories_done));
+    // Every re-reading is done.
+    corpus.remove_spools()?;
     Ok(ClusterRun { corpus, signatures, groups, features, stories, divergence, texts, duplicate_of, timings })
 }
 

@@ -60,6 +60,11 @@ pub struct ReadOptions {
     /// Boilerplate lines already learned (by an index), per outlet name:
     /// removed as if this batch had learned them.
     pub known_boilerplate: std::collections::BTreeMap<String, Vec<u64>>,
+    /// Keep a decompressed copy of each compressed JSON Lines input, written
+    /// while it is read, so that articles can be read again at their offsets
+    /// ([`Corpus::reads_at_offsets`]) instead of by streaming the whole input
+    /// again.
+    pub spool_compressed: bool,
 }
 
 /// Problems met while reading, by kind, with the first ones in full.
@@ -138,6 +143,9 @@ pub struct Corpus {
     pub empty_files: Vec<String>,
     fields: FieldMap,
     stream: StreamOptions,
+    /// Per input file, its decompressed copy, if one was kept
+    /// ([`ReadOptions::spool_compressed`]); removed with the corpus.
+    spools: Vec<Option<tempfile::TempPath>>,
 }
 
 struct Scanned<R> {
@@ -219,9 +227,10 @@ impl Corpus {
         R: Send,
         M: Fn(&Article<'_>, &Content<'_>) -> R + Sync,
     {
-        let stream = StreamOptions {
+        let mut stream = StreamOptions {
             chunk_bytes: options.chunk_bytes.unwrap_or(StreamOptions::default().chunk_bytes),
             tolerate_truncation: options.skip_invalid,
+            spool_compressed: options.spool_compressed,
         };
         let learn = options.boilerplate.learn;
         let patterns_only = Stripper::new(&options.boilerplate, Learned::default())?;
@@ -319,6 +328,12 @@ impl Corpus {
         for p in report.truncated {
             problems.record(p);
         }
+        // Later passes read the input as it is; only this one keeps copies.
+        stream.spool_compressed = false;
+        let mut spools: Vec<Option<tempfile::TempPath>> = inputs.files().iter().map(|_| None).collect();
+        for (f, path) in report.spools {
+            spools[f.0 as usize] = Some(path);
+        }
         let mut learned = learner.finish(&options.boilerplate);
         if learn {
             for (i, name) in sources.iter().enumerate() {
@@ -340,6 +355,7 @@ impl Corpus {
             empty_files: report.empty_files,
             fields: options.fields.clone(),
             stream,
+            spools,
         };
         Ok((corpus, values))
     }
@@ -463,12 +479,28 @@ impl Corpus {
     /// True when every input file can be read at record offsets
     /// (uncompressed), so that reading a selection costs little.
     pub fn reads_at_offsets(&self, inputs: &Inputs) -> Result<bool> {
-        for f in inputs.files() {
-            if decode::sniff(&f.path)? != Compression::None {
+        for (i, f) in inputs.files().iter().enumerate() {
+            if self.spool(i).is_none() && decode::sniff(&f.path)? != Compression::None {
                 return Ok(false);
             }
         }
         Ok(true)
+    }
+
+    /// The decompressed copy of input file `i`, if one was kept
+    /// ([`ReadOptions::spool_compressed`]).
+    pub fn spool(&self, i: usize) -> Option<&std::path::Path> {
+        self.spools.get(i).and_then(|s| s.as_deref())
+    }
+
+    /// Removes the decompressed copies of compressed inputs; their articles
+    /// are read again by streaming from then on.
+    pub fn remove_spools(&mut self) -> Result<()> {
+        for spool in self.spools.iter_mut().filter_map(Option::take) {
+            let path = spool.to_path_buf();
+            spool.close().map_err(|e| Error::io(path, e))?;
+        }
+        Ok(())
     }
 
     /// Maps the articles `docs` (sorted) and returns the results in the same
@@ -492,8 +524,11 @@ impl Corpus {
         files.dedup();
         let mut open = AHashMap::new();
         for f in files {
-            let path = &inputs.files()[f as usize].path;
-            if decode::sniff(path)? != Compression::None {
+            let path = match self.spool(f as usize) {
+                Some(copy) => copy,
+                None => &inputs.files()[f as usize].path,
+            };
+            if self.spool(f as usize).is_none() && decode::sniff(path)? != Compression::None {
                 return self.stream_selected(inputs, progress, docs, map);
             }
             open.insert(f, std::fs::File::open(path).map_err(|e| Error::io(path, e))?);

@@ -202,6 +202,24 @@ fn truncated(compress: fn(&[u8]) -> Vec<u8>, name: &str) {
     assert!(err.contains("1 truncated"), "{err}");
     let kept = std::fs::read_to_string(dir.path().join("k")).unwrap();
     assert!(kept.lines().count() > 10, "the complete records before the damage are read");
+    // cluster keeps a decompressed copy of what it could read, to measure
+    // the stories: every complete record (kept by dedup or removed as a
+    // near-duplicate) is in exactly one story.
+    let dups = dir.path().join("d");
+    let dedup = riwaya().arg("dedup").arg(&input).arg("--skip-invalid").arg("--duplicates").arg(&dups).output();
+    assert!(dedup.unwrap().status.success());
+    let removed = std::fs::read_to_string(&dups).unwrap().lines().count();
+    let out =
+        riwaya().arg("cluster").arg(&input).arg("--skip-invalid").arg("-o").arg(dir.path().join("c")).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("1 truncated"), "{err}");
+    let clustered: usize = std::fs::read_to_string(dir.path().join("c"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["members"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(clustered, kept.lines().count() + removed);
 }
 
 #[test]

@@ -272,13 +272,107 @@ fn divergence_measured_in_batches_equals_all_at_once() {
         assert_eq!(text.is_some(), s == top, "story {s}");
     }
     assert_eq!(batched.texts[top], all.texts[top]);
-    // Compressed input cannot be read at offsets: the stories are measured
-    // after they are all made, in one pass, with the same results.
+    // Compressed input cannot be read at offsets: a decompressed copy is
+    // kept while the run measures the stories (as they close), with the
+    // same results, and removed with the run's end.
     let zst = dir.path().join("news.jsonl.zst");
     std::fs::write(&zst, zstd::encode_all(&std::fs::read(dir.path().join("news.jsonl")).unwrap()[..], 3).unwrap())
         .unwrap();
-    let streamed = run_cluster(&Inputs::open(&[zst]).unwrap(), &job, &NoProgress).unwrap();
+    let zst_inputs = Inputs::open(&[zst]).unwrap();
+    let streamed = run_cluster(&zst_inputs, &job, &NoProgress).unwrap();
     assert_eq!(streamed.stories, all.stories);
     assert_eq!(streamed.divergence, all.divergence);
     assert_eq!(streamed.texts[top], all.texts[top]);
+    assert!(streamed.corpus.spool(0).is_none(), "the copy is gone once the run is measured");
+    // Without the copy (the stories measured after they are all made, in
+    // one more pass over the input), the same results.
+    let job = ClusterJob { copy_compressed: false, ..job };
+    let unspooled = run_cluster(&zst_inputs, &job, &NoProgress).unwrap();
+    assert_eq!(unspooled.stories, all.stories);
+    assert_eq!(unspooled.divergence, all.divergence);
+}
+
+/// A compressed input read with `spool_compressed` is copied out byte for
+/// byte as it is read (gzip and zstd, and as far as a damaged file goes),
+/// its articles are read again at their offsets from the copy, and the copy
+/// is removed with the corpus.
+#[test]
+fn compressed_inputs_are_copied_out_for_reading_again() {
+    use riwaya::corpus::{Corpus, ReadOptions};
+    use riwaya::input::Inputs;
+    use riwaya::progress::NoProgress;
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let records = news_batch();
+    let id_of = |r: &Value| match &r["id"] {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    // The records, their ids prefixed (ids are unique across a run).
+    let body = |prefix: &str| -> String {
+        records
+            .iter()
+            .map(|r| {
+                let mut r = r.clone();
+                r["id"] = json!(format!("{prefix}{}", id_of(&r)));
+                format!("{r}\n")
+            })
+            .collect()
+    };
+    let (a, b) = (body("a-"), body("b-"));
+    let gz = dir.path().join("a.jsonl.gz");
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(a.as_bytes()).unwrap();
+    std::fs::write(&gz, e.finish().unwrap()).unwrap();
+    let zst = dir.path().join("b.jsonl.zst");
+    std::fs::write(&zst, zstd::encode_all(b.as_bytes(), 3).unwrap()).unwrap();
+    let inputs = Inputs::open(&[gz, zst]).unwrap();
+    let options = ReadOptions { spool_compressed: true, chunk_bytes: Some(4096), ..ReadOptions::default() };
+    let mut corpus = Corpus::read(&inputs, &options, &NoProgress).unwrap();
+    assert!(corpus.reads_at_offsets(&inputs).unwrap());
+    let copies: Vec<std::path::PathBuf> = (0..2).map(|i| corpus.spool(i).unwrap().to_path_buf()).collect();
+    assert_eq!(std::fs::read(&copies[0]).unwrap(), a.as_bytes());
+    assert_eq!(std::fs::read(&copies[1]).unwrap(), b.as_bytes());
+    let docs: Vec<riwaya::ids::DocIdx> = (0..corpus.len()).map(|d| riwaya::ids::DocIdx(d as u32)).collect();
+    let read_again = |corpus: &Corpus| {
+        corpus.par_map_selected(&inputs, &NoProgress, &docs, |_, a| (a.id.to_string(), a.text.len())).unwrap()
+    };
+    let at_offsets = read_again(&corpus);
+    assert_eq!(at_offsets.len(), 2 * records.len());
+    for (i, (id, len)) in at_offsets.iter().enumerate() {
+        let r = &records[i % records.len()];
+        let prefix = if i < records.len() { "a-" } else { "b-" };
+        assert_eq!(id, &format!("{prefix}{}", id_of(r)));
+        assert_eq!(*len, r["text"].as_str().unwrap().len());
+    }
+    corpus.remove_spools().unwrap();
+    assert!(copies.iter().all(|c| !c.exists()), "copies removed");
+    assert!(!corpus.reads_at_offsets(&inputs).unwrap());
+    assert_eq!(read_again(&corpus), at_offsets, "streamed again, the same articles");
+    // A damaged file: the copy holds what was read, up to the damage (noise
+    // lines make the data compress into many blocks, as real text does).
+    let mut g = riwaya::hash::SplitMix64::new(1);
+    let noise = |g: &mut riwaya::hash::SplitMix64| {
+        let words: Vec<String> = (0..400).map(|_| format!("{:x}", g.next())).collect();
+        format!("{}\n", json!({"id": format!("noise-{:x}", g.next()), "text": words.join(" ")}))
+    };
+    let whole: String = (0..50).map(|k| body(&format!("{k}-")) + &noise(&mut g)).collect();
+    let cut = dir.path().join("cut.jsonl.zst");
+    let packed = zstd::encode_all(whole.as_bytes(), 3).unwrap();
+    std::fs::write(&cut, &packed[..packed.len() * 2 / 3]).unwrap();
+    let inputs = Inputs::open(&[cut]).unwrap();
+    let options = ReadOptions { skip_invalid: true, ..options };
+    let corpus = Corpus::read(&inputs, &options, &NoProgress).unwrap();
+    let copy = std::fs::read(corpus.spool(0).unwrap()).unwrap();
+    assert!(
+        !copy.is_empty() && whole.as_bytes().starts_with(&copy),
+        "{} of {} bytes; {} records",
+        copy.len(),
+        whole.len(),
+        corpus.len()
+    );
+    assert_eq!(copy.iter().filter(|&&b| b == b'\n').count(), corpus.len(), "complete records only");
+    let copy_path = corpus.spool(0).unwrap().to_path_buf();
+    drop(corpus);
+    assert!(!copy_path.exists(), "removed with the corpus");
 }

@@ -32,11 +32,15 @@ pub struct StreamOptions {
     /// Keep going after a truncated compressed file (its complete records
     /// are kept and the problem is reported) instead of stopping.
     pub tolerate_truncation: bool,
+    /// Write the decompressed content of each compressed JSON Lines file to
+    /// a temporary file as it is read ([`StreamReport::spools`]), so that
+    /// its records can be read again at their offsets.
+    pub spool_compressed: bool,
 }
 
 impl Default for StreamOptions {
     fn default() -> Self {
-        Self { chunk_bytes: 8 << 20, tolerate_truncation: false }
+        Self { chunk_bytes: 8 << 20, tolerate_truncation: false, spool_compressed: false }
     }
 }
 
@@ -167,12 +171,18 @@ pub struct StreamReport {
     pub truncated: Vec<Problem>,
     /// Files that hold no records at all.
     pub empty_files: Vec<String>,
+    /// With [`StreamOptions::spool_compressed`]: for each compressed JSON
+    /// Lines file, a temporary file holding its decompressed content as far
+    /// as it was read (record offsets index both alike); removed when
+    /// dropped.
+    pub spools: Vec<(FileIdx, tempfile::TempPath)>,
 }
 
 enum Msg {
     Chunk(Chunk),
     Truncated(Problem),
     Empty(String),
+    Spooled(FileIdx, tempfile::TempPath),
     Failed(Error),
 }
 
@@ -233,6 +243,7 @@ where
                 }
                 Msg::Truncated(p) => report.truncated.push(p),
                 Msg::Empty(name) => report.empty_files.push(name),
+                Msg::Spooled(idx, path) => report.spools.push((idx, path)),
                 Msg::Failed(e) => {
                     outcome = Err(e);
                     break;
@@ -323,6 +334,10 @@ fn read_lines(
     tx: &mpsc::SyncSender<Msg>,
 ) -> Result<bool> {
     let (mut reader, compression) = decode::open(&file.path, counter.clone())?;
+    let mut spool = match options.spool_compressed && compression != Compression::None {
+        true => Some(Spool::new(file)?),
+        false => None,
+    };
     let mut buf: Vec<u8> = Vec::with_capacity(options.chunk_bytes + (64 << 10));
     let mut line = 1u64; // line number of buf[0]
     let mut offset = 0u64; // file offset of buf[0]
@@ -366,9 +381,18 @@ fn read_lines(
         let cut = if eof && truncation.is_none() { buf.len() } else { cut };
         let rest = buf.split_off(cut);
         let data = std::mem::replace(&mut buf, rest);
+        if let Some(spool) = &mut spool {
+            spool.write(&data)?;
+        }
         let chunk = make_chunk(file, idx, Data::Owned(data), &mut line, &mut offset, ordinal)?;
         records += chunk.spans.len() as u64;
         if !chunk.spans.is_empty() && tx.send(Msg::Chunk(chunk)).is_err() {
+            return Ok(false);
+        }
+        if (eof || truncation.is_some())
+            && let Some(spool) = spool.take()
+            && tx.send(Msg::Spooled(idx, spool.finish()?)).is_err()
+        {
             return Ok(false);
         }
         if let Some(e) = truncation {
@@ -390,6 +414,33 @@ fn read_lines(
             return Ok(true);
         }
     }
+}
+
+/// The decompressed copy of a compressed input being written.
+struct Spool<'f> {
+    file: &'f InputFile,
+    out: std::io::BufWriter<tempfile::NamedTempFile>,
+}
+
+impl<'f> Spool<'f> {
+    fn new(file: &'f InputFile) -> Result<Self> {
+        let tmp = tempfile::NamedTempFile::new().map_err(|e| spool_error(file, e))?;
+        Ok(Self { file, out: std::io::BufWriter::with_capacity(1 << 20, tmp) })
+    }
+
+    fn write(&mut self, data: &[u8]) -> Result<()> {
+        std::io::Write::write_all(&mut self.out, data).map_err(|e| spool_error(self.file, e))
+    }
+
+    fn finish(self) -> Result<tempfile::TempPath> {
+        let file = self.file;
+        let tmp = self.out.into_inner().map_err(|e| spool_error(file, e.into_error()))?;
+        Ok(tmp.into_temp_path())
+    }
+}
+
+fn spool_error(file: &InputFile, e: std::io::Error) -> Error {
+    Error::io(format!("{} (decompressed copy in the temporary directory)", file.display), e)
 }
 
 /// Reads an uncompressed JSON Lines file through a memory map: the reader
@@ -489,7 +540,7 @@ mod tests {
 
     fn collect(inputs: &Inputs, chunk_bytes: usize) -> Result<(Seen, StreamReport)> {
         let mut out = Vec::new();
-        let options = StreamOptions { chunk_bytes, tolerate_truncation: true };
+        let options = StreamOptions { chunk_bytes, tolerate_truncation: true, ..StreamOptions::default() };
         let report = par_map(
             inputs,
             &options,
@@ -555,7 +606,7 @@ mod tests {
             assert!(p.location.line.unwrap() > 1, "{p}");
         }
         // Without tolerance, the first truncation stops the pass.
-        let strict = StreamOptions { chunk_bytes: 4096, tolerate_truncation: false };
+        let strict = StreamOptions { chunk_bytes: 4096, tolerate_truncation: false, ..StreamOptions::default() };
         let e = par_map(&inputs, &strict, &NoProgress, |_| (), |_, _| Ok(())).unwrap_err();
         assert!(e.to_string().contains("ends early"), "{e}");
     }

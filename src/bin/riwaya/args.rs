@@ -315,6 +315,8 @@ impl CommonArgs {
             chunk_bytes: None,
             keep_all_problems: self.rejects.is_some(),
             known_boilerplate: Default::default(),
+            // The job decides (cluster keeps copies to measure stories).
+            spool_compressed: false,
         })
     }
 
