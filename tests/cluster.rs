@@ -292,6 +292,28 @@ fn divergence_measured_in_batches_equals_all_at_once() {
     assert_eq!(unspooled.divergence, all.divergence);
 }
 
+/// Without a usable temporary directory, cluster reads a compressed input
+/// again by streaming, with the same output.
+#[test]
+fn compressed_input_without_a_temporary_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("news.jsonl");
+    write_jsonl(&plain, &news_batch());
+    let zst = dir.path().join("news.jsonl.zst");
+    std::fs::write(&zst, zstd::encode_all(&std::fs::read(&plain).unwrap()[..], 3).unwrap()).unwrap();
+    let run = |input: &std::path::Path, out: &str, tmp: &std::path::Path| {
+        let out = dir.path().join(out);
+        let done = riwaya().arg("cluster").arg(input).arg("-o").arg(&out).arg("-q").env("TMPDIR", tmp).output();
+        assert!(done.unwrap().status.success());
+        std::fs::read(out).unwrap()
+    };
+    let expected = run(&plain, "plain.out", dir.path());
+    assert_eq!(run(&zst, "copied.out", dir.path()), expected);
+    assert_eq!(run(&zst, "streamed.out", &dir.path().join("missing")), expected);
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+    assert_eq!(left.len(), 5, "no copy left behind: {left:?}");
+}
+
 /// A compressed input read with `spool_compressed` is copied out byte for
 /// byte as it is read (gzip and zstd, and as far as a damaged file goes),
 /// its articles are read again at their offsets from the copy, and the copy

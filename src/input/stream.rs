@@ -34,7 +34,9 @@ pub struct StreamOptions {
     pub tolerate_truncation: bool,
     /// Write the decompressed content of each compressed JSON Lines file to
     /// a temporary file as it is read ([`StreamReport::spools`]), so that
-    /// its records can be read again at their offsets.
+    /// its records can be read again at their offsets. A copy that cannot
+    /// be written (no temporary directory, a full disk) is given up without
+    /// error: its records are then read again by streaming.
     pub spool_compressed: bool,
 }
 
@@ -334,8 +336,10 @@ fn read_lines(
     tx: &mpsc::SyncSender<Msg>,
 ) -> Result<bool> {
     let (mut reader, compression) = decode::open(&file.path, counter.clone())?;
+    // A copy that cannot be written (no temporary directory, a full disk)
+    // is given up: the records are then read again by streaming.
     let mut spool = match options.spool_compressed && compression != Compression::None {
-        true => Some(Spool::new(file)?),
+        true => Spool::new().ok(),
         false => None,
     };
     let mut buf: Vec<u8> = Vec::with_capacity(options.chunk_bytes + (64 << 10));
@@ -381,8 +385,10 @@ fn read_lines(
         let cut = if eof && truncation.is_none() { buf.len() } else { cut };
         let rest = buf.split_off(cut);
         let data = std::mem::replace(&mut buf, rest);
-        if let Some(spool) = &mut spool {
-            spool.write(&data)?;
+        if let Some(copy) = &mut spool
+            && copy.write(&data).is_err()
+        {
+            spool = None;
         }
         let chunk = make_chunk(file, idx, Data::Owned(data), &mut line, &mut offset, ordinal)?;
         records += chunk.spans.len() as u64;
@@ -390,8 +396,8 @@ fn read_lines(
             return Ok(false);
         }
         if (eof || truncation.is_some())
-            && let Some(spool) = spool.take()
-            && tx.send(Msg::Spooled(idx, spool.finish()?)).is_err()
+            && let Some(copy) = spool.take().and_then(|s| s.finish().ok())
+            && tx.send(Msg::Spooled(idx, copy)).is_err()
         {
             return Ok(false);
         }
@@ -416,31 +422,24 @@ fn read_lines(
     }
 }
 
-/// The decompressed copy of a compressed input being written.
-struct Spool<'f> {
-    file: &'f InputFile,
+/// The decompressed copy of a compressed input being written (removed if
+/// dropped unfinished).
+struct Spool {
     out: std::io::BufWriter<tempfile::NamedTempFile>,
 }
 
-impl<'f> Spool<'f> {
-    fn new(file: &'f InputFile) -> Result<Self> {
-        let tmp = tempfile::NamedTempFile::new().map_err(|e| spool_error(file, e))?;
-        Ok(Self { file, out: std::io::BufWriter::with_capacity(1 << 20, tmp) })
+impl Spool {
+    fn new() -> std::io::Result<Self> {
+        Ok(Self { out: std::io::BufWriter::with_capacity(1 << 20, tempfile::NamedTempFile::new()?) })
     }
 
-    fn write(&mut self, data: &[u8]) -> Result<()> {
-        std::io::Write::write_all(&mut self.out, data).map_err(|e| spool_error(self.file, e))
+    fn write(&mut self, data: &[u8]) -> std::io::Result<()> {
+        std::io::Write::write_all(&mut self.out, data)
     }
 
-    fn finish(self) -> Result<tempfile::TempPath> {
-        let file = self.file;
-        let tmp = self.out.into_inner().map_err(|e| spool_error(file, e.into_error()))?;
-        Ok(tmp.into_temp_path())
+    fn finish(self) -> std::io::Result<tempfile::TempPath> {
+        Ok(self.out.into_inner().map_err(|e| e.into_error())?.into_temp_path())
     }
-}
-
-fn spool_error(file: &InputFile, e: std::io::Error) -> Error {
-    Error::io(format!("{} (decompressed copy in the temporary directory)", file.display), e)
 }
 
 /// Reads an uncompressed JSON Lines file through a memory map: the reader
