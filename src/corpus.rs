@@ -479,12 +479,23 @@ impl Corpus {
     /// True when every input file can be read at record offsets
     /// (uncompressed), so that reading a selection costs little.
     pub fn reads_at_offsets(&self, inputs: &Inputs) -> Result<bool> {
-        for (i, f) in inputs.files().iter().enumerate() {
-            if self.spool(i).is_none() && decode::sniff(&f.path)? != Compression::None {
+        for i in 0..inputs.files().len() {
+            if self.at_offsets(inputs, i)?.is_none() {
                 return Ok(false);
             }
         }
         Ok(true)
+    }
+
+    /// Where input file `i` is read at record offsets: its decompressed copy
+    /// if one was kept, else the file itself when it is not compressed;
+    /// `None` for a compressed file without a copy.
+    fn at_offsets<'a>(&'a self, inputs: &'a Inputs, i: usize) -> Result<Option<&'a std::path::Path>> {
+        if let Some(copy) = self.spool(i) {
+            return Ok(Some(copy));
+        }
+        let path = &inputs.files()[i].path;
+        Ok((decode::sniff(path)? == Compression::None).then_some(path.as_path()))
     }
 
     /// The decompressed copy of input file `i`, if one was kept
@@ -524,13 +535,9 @@ impl Corpus {
         files.dedup();
         let mut open = AHashMap::new();
         for f in files {
-            let path = match self.spool(f as usize) {
-                Some(copy) => copy,
-                None => &inputs.files()[f as usize].path,
-            };
-            if self.spool(f as usize).is_none() && decode::sniff(path)? != Compression::None {
+            let Some(path) = self.at_offsets(inputs, f as usize)? else {
                 return self.stream_selected(inputs, progress, docs, map);
-            }
+            };
             open.insert(f, std::fs::File::open(path).map_err(|e| Error::io(path, e))?);
         }
         docs.par_iter()
