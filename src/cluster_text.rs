@@ -4,7 +4,11 @@
 //! text without its boilerplate lines), into words: L2 tokens with their L3
 //! stem keys and their **character offsets in the original field** (Unicode
 //! scalar values, as Python indexes strings), found through the L1 offset map
-//! ([`crate::normalize::canonical_with_offsets`]). Words are grouped into
+//! ([`crate::normalize::canonical_with_offsets`]). Three paths read a line,
+//! each giving up where the next one reads it: raw bytes straight to words,
+//! by each character's [`crate::normalize::Class`] (most lines); the L1 fast
+//! path's characters; the general path's L1 text. They give the same words,
+//! offsets, sentences, quotes and agencies (proptests). Words are grouped into
 //! sentences (at `.`, `!`, `?` and line ends, after L1 has mapped the Arabic
 //! forms) and quoted spans (between quotation marks, within a line), and the
 //! agencies the member cites are found ([`crate::attribution`]).
@@ -16,7 +20,10 @@ use crate::date::Published;
 use crate::error::Result;
 use crate::ids::{ArticleId, DocIdx};
 use crate::input::{Article, Inputs};
-use crate::normalize::{Canonical, L1Sink, TokenBuilder, canonical_with_offsets_into, is_token_char, walk_canonical};
+use crate::normalize::{
+    Canonical, Class, L1Sink, TokenBuilder, canonical_with_offsets_into, class_of, is_token_char, short_classes,
+    walk_canonical,
+};
 use crate::progress::Progress;
 use serde::Serialize;
 use std::ops::Range;
@@ -197,36 +204,84 @@ struct Builder {
     /// The current line's L1 form and offsets, when the fast path gives up.
     canon: Canonical,
     tb: TokenBuilder,
-    /// Read lines through the L1 fast path when it applies (tests compare
-    /// both paths).
-    fast: bool,
+    /// The first path lines are read through (tests compare them).
+    path: Path,
+}
+
+/// The ways a line is read, fastest first; each gives up on a line the next
+/// one reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Path {
+    /// Raw bytes to words in one step, for lines whose every character does
+    /// the same wherever it stands ([`crate::normalize::Class`]).
+    Words,
+    /// The L1 fast path's characters ([`crate::normalize::walk_canonical`])
+    /// (where [`Path::Words`] gives up, and first in tests).
+    #[cfg(test)]
+    L1,
+    /// The general path's L1 text and offsets.
+    General,
+}
+
+/// Where a [`Builder`] was before a line, to take back a partial reading.
+struct LineMark {
+    tokens: usize,
+    surfaces: usize,
+    sentences: usize,
+    words: crate::attribution::WordMark,
+    chars: (usize, usize),
 }
 
 impl Builder {
-    /// Adds one line of a field: `line` is `field_text[range]`. Its L1
-    /// characters, each with the offset in the line it came from, are read
-    /// once ([`LineWalk`]): straight from the L1 fast path
+    /// An empty builder with room for about `words` words, reading lines
+    /// through `path` first.
+    fn new(words: usize, path: Path) -> Self {
+        Self {
+            tokens: Vec::with_capacity(words),
+            surfaces: String::with_capacity(words * 8),
+            sentences: Vec::new(),
+            quotes: Vec::new(),
+            words: WordStream::default(),
+            scratch: Vec::new(),
+            marks: Vec::new(),
+            canon: Canonical::default(),
+            tb: TokenBuilder::default(),
+            path,
+        }
+    }
+
+    /// Adds one line of a field: `line` is `field_text[range]`. Read from
+    /// raw bytes straight to words ([`Builder::words_line`]) when every
+    /// character of the line allows it; else its L1 characters, each with
+    /// the offset in the line it came from, are read once ([`LineWalk`]):
+    /// straight from the L1 fast path
     /// ([`crate::normalize::walk_canonical`]), or, when that path gives up,
     /// from the general path's output (what was read of the line is taken
-    /// back first).
+    /// back first, each time).
     fn line(&mut self, field: Field, field_text: &str, range: Range<usize>, chars: &mut Chars<'_>) {
         let line = &field_text[range.clone()];
-        let mark = (self.tokens.len(), self.surfaces.len(), self.sentences.len(), self.words.mark(), chars.mark());
-        if self.fast {
+        let mark = LineMark {
+            tokens: self.tokens.len(),
+            surfaces: self.surfaces.len(),
+            sentences: self.sentences.len(),
+            words: self.words.mark(),
+            chars: chars.mark(),
+        };
+        if self.path == Path::Words {
+            if self.words_line(field, field_text, range.clone(), chars) {
+                return;
+            }
+            self.rewind(&mark, chars);
+        }
+        if self.path != Path::General {
             let mut walk = LineWalk::new(self, field, range.clone());
             if walk_canonical(line, &mut ChunkedWalk { walk: &mut walk, chars }) {
                 walk.finish(field_text, chars);
                 return;
             }
+            self.rewind(&mark, chars);
         }
-        // Rare: back to where the line started, then the general path.
-        let (tokens, surfaces, sentences, words, at) = mark;
-        self.tokens.truncate(tokens);
-        self.surfaces.truncate(surfaces);
-        self.sentences.truncate(sentences);
-        self.words.rewind(words);
-        chars.rewind(at);
-        self.tb.end_word(&mut |_, _| {});
+        // Rare: the general path.
         let mut canon = std::mem::take(&mut self.canon);
         canonical_with_offsets_into(line, &mut canon);
         let mut walk = LineWalk::new(self, field, range);
@@ -236,6 +291,261 @@ impl Builder {
         walk.finish(field_text, chars);
         self.canon = canon;
     }
+
+    /// Takes back what was read since `mark`.
+    fn rewind(&mut self, mark: &LineMark, chars: &mut Chars<'_>) {
+        self.tokens.truncate(mark.tokens);
+        self.surfaces.truncate(mark.surfaces);
+        self.sentences.truncate(mark.sentences);
+        self.words.rewind(mark.words);
+        chars.rewind(mark.chars);
+        self.tb.end_word(&mut |_, _| {});
+    }
+
+    /// Reads a line from its raw bytes straight to words, each character by
+    /// its [`Class`], and returns true; or returns false, having read part
+    /// of it, at the first character whose fate depends on its neighbours.
+    /// What L1 outputs is followed without building it: a space after
+    /// anything but a space is held until something follows (L1 drops a
+    /// last one), and a word's span runs to the next character L1 outputs
+    /// (deleted marks after a word belong to it), or to the end of the line.
+    fn words_line(&mut self, field: Field, field_text: &str, range: Range<usize>, chars: &mut Chars<'_>) -> bool {
+        let line = &field_text[range.clone()];
+        let bytes = line.as_bytes();
+        let classes = short_classes();
+        self.scratch.clear();
+        self.marks.clear();
+        let first_token = self.tokens.len();
+        let mut st = ByteLine {
+            field,
+            base: range.start,
+            first_token,
+            sentence_from: first_token,
+            broken: false,
+            after_digit: false,
+            dot_after_digit: false,
+            open: None,
+        };
+        let first_sentence = self.sentences.len();
+        let mut word: Option<ByteWord> = None;
+        // A space L1 outputs, held until something follows it.
+        let mut space: Option<usize> = None;
+        // L1 outputs a space now (its last output is no space).
+        let mut spaced = false;
+        // Where a replaced space points: the last character that is no
+        // mark (none yet: MAX).
+        let mut segment = usize::MAX;
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            let (class, len) = if b < 0x80 {
+                (classes[b as usize], 1)
+            } else if b < 0xE0 {
+                (classes[(usize::from(b & 0x1F) << 6) | usize::from(bytes[i + 1] & 0x3F)], 2)
+            } else {
+                let c = line[i..].chars().next().expect("char boundary");
+                (class_of(c), c.len_utf8())
+            };
+            match class {
+                Class::Letter { folded, numeric, ascii_digit } => {
+                    if let Some(at) = space.take() {
+                        self.boundary(&mut st, word.take(), ' ', at, chars);
+                    }
+                    match &mut word {
+                        Some(w) => {
+                            w.chars += 1;
+                            w.last = i;
+                        }
+                        None => {
+                            if let Some((t, _)) = st.open.take() {
+                                self.end_span(&st, t, st.base + i, chars);
+                            }
+                            if std::mem::take(&mut st.dot_after_digit) && !ascii_digit {
+                                st.broken = true;
+                            }
+                            let from = self.surfaces.len() as u32;
+                            word = Some(ByteWord { first: i, last: i, from, chars: 1, numeric });
+                        }
+                    }
+                    self.surfaces.push(folded);
+                    st.after_digit = ascii_digit;
+                    spaced = true;
+                    segment = i;
+                }
+                Class::Other(c) => {
+                    if let Some(at) = space.take() {
+                        self.boundary(&mut st, word.take(), ' ', at, chars);
+                    }
+                    self.boundary(&mut st, word.take(), c, i, chars);
+                    spaced = true;
+                    segment = i;
+                }
+                Class::Space => {
+                    if spaced {
+                        space = Some(i);
+                        spaced = false;
+                    }
+                    segment = i;
+                }
+                Class::SegmentSpace => {
+                    if segment == usize::MAX {
+                        segment = i;
+                    }
+                    if spaced {
+                        space = Some(segment);
+                        spaced = false;
+                    }
+                }
+                Class::Nothing => segment = i,
+                Class::Mark => {
+                    if segment == usize::MAX {
+                        segment = i;
+                    }
+                }
+                Class::Context => return false,
+            }
+            i += len;
+        }
+        // A space last is dropped; the last span open reaches the end.
+        if let Some(w) = word
+            && let Some(t) = self.byte_word(&mut st, &w, chars)
+        {
+            st.open = Some((t, w.last));
+        }
+        if let Some((t, _)) = st.open {
+            self.end_span(&st, t, range.end, chars);
+        }
+        self.close_sentence(field, &mut st.sentence_from);
+        self.end_line(field, field_text, first_token, first_sentence);
+        true
+    }
+
+    /// A character L1 outputs at byte `at` of the line, no token character:
+    /// it ends the word being read, and the span open if it comes from
+    /// further on than that word's last character (a replaced space points
+    /// back); it may break a sentence or mark a quotation.
+    #[inline]
+    fn boundary(&mut self, st: &mut ByteLine, word: Option<ByteWord>, c: char, at: usize, chars: &mut Chars<'_>) {
+        if let Some(w) = word
+            && let Some(t) = self.byte_word(st, &w, chars)
+        {
+            st.open = Some((t, w.last));
+        }
+        if let Some((t, last)) = st.open
+            && at > last
+        {
+            self.end_span(st, t, st.base + at, chars);
+            st.open = None;
+        }
+        // (`c` is no digit.)
+        if std::mem::take(&mut st.dot_after_digit) {
+            st.broken = true;
+        }
+        self.words.other(c);
+        match c {
+            '!' | '?' => st.broken = true,
+            '.' if st.after_digit => st.dot_after_digit = true,
+            '.' => st.broken = true,
+            '"' => self.marks.push(self.tokens.len() - st.first_token),
+            _ => {}
+        }
+        st.after_digit = false;
+    }
+
+    /// The word `w`, read to the end of the surfaces, ends: it joins the
+    /// words, and the tokens unless it is a single letter (the token's
+    /// index is returned; its span's end is set by the caller).
+    #[inline]
+    fn byte_word(&mut self, st: &mut ByteLine, w: &ByteWord, chars: &mut Chars<'_>) -> Option<usize> {
+        let surface = w.from..self.surfaces.len() as u32;
+        let token = w.chars > 1 || w.numeric;
+        let key = token.then(|| token_key(&self.surfaces[surface.start as usize..]));
+        self.words.word(surface.clone(), key);
+        let key = key?;
+        if std::mem::take(&mut st.broken) {
+            self.close_sentence(st.field, &mut st.sentence_from);
+        }
+        let first = st.base + w.first;
+        let start = chars.at(first);
+        self.scratch.push(first..first);
+        self.tokens.push(Tok { key, surface, field: st.field, start, end: start });
+        Some(self.tokens.len() - 1)
+    }
+
+    /// Token `t`'s span ends at byte `at` of its field.
+    #[inline]
+    fn end_span(&mut self, st: &ByteLine, t: usize, at: usize, chars: &mut Chars<'_>) {
+        self.tokens[t].end = chars.at(at);
+        self.scratch[t - st.first_token].end = at;
+    }
+
+    /// Ends the sentence of the tokens from `from` (if any); its offsets are
+    /// filled in when the line ends.
+    fn close_sentence(&mut self, field: Field, from: &mut usize) {
+        let to = self.tokens.len();
+        if to > *from {
+            self.sentences.push(Sentence { field, tokens: *from..to, start: 0, end: 0, bytes: 0..0 });
+        }
+        *from = to;
+    }
+
+    /// A line ends, its tokens' spans known: its sentences take their
+    /// offsets, and its quotation marks make quotes.
+    fn end_line(&mut self, field: Field, field_text: &str, first_token: usize, first_sentence: usize) {
+        let Self { tokens, sentences, quotes, scratch, marks, words, .. } = self;
+        for sen in &mut sentences[first_sentence..] {
+            let (from, to) = (sen.tokens.start, sen.tokens.end);
+            (sen.start, sen.end) = (tokens[from].start, tokens[to - 1].end);
+            sen.bytes = scratch[from - first_token].start..scratch[to - 1 - first_token].end;
+        }
+        // Quotes: words between the 1st and 2nd mark, 3rd and 4th, ...
+        for k in (0..marks.len() / 2).map(|k| 2 * k) {
+            let (x, y) = (marks[k], marks[k + 1]);
+            if y >= x + 3 {
+                let text = field_text[scratch[x].start..scratch[y - 1].end].to_string();
+                let (x, y) = (first_token + x, first_token + y);
+                let (start, end) = (tokens[x].start, tokens[y - 1].end);
+                quotes.push(QuoteSpan { field, tokens: x..y, start, end, text });
+            }
+        }
+        // Lines are joined by line breaks for agency matching.
+        words.other('\n');
+    }
+}
+
+/// The state of a line read by [`Builder::words_line`].
+struct ByteLine {
+    field: Field,
+    /// The line's first byte in its field.
+    base: usize,
+    /// The line's first token.
+    first_token: usize,
+    /// The first token of the sentence being read.
+    sentence_from: usize,
+    /// A sentence break since the last token: the next one starts a
+    /// sentence.
+    broken: bool,
+    /// L1's last output was an ASCII digit.
+    after_digit: bool,
+    /// A full stop right after a digit: a break unless a digit follows.
+    dot_after_digit: bool,
+    /// The last token and its last character's byte in the line, while its
+    /// span's end is not known.
+    open: Option<(usize, usize)>,
+}
+
+/// A word being read by [`Builder::words_line`].
+struct ByteWord {
+    /// Its first byte in the line.
+    first: usize,
+    /// Its last character's first byte in the line.
+    last: usize,
+    /// Where its L2 form starts in the surfaces.
+    from: u32,
+    /// Its characters so far.
+    chars: u32,
+    /// A one-character word of its first character is a token.
+    numeric: bool,
 }
 
 /// A line read a character at a time: its L1 characters, in order, each
@@ -358,7 +668,7 @@ impl<'b> LineWalk<'b> {
         b.words.word(surface.clone(), key);
         let Some(key) = key else { return };
         if std::mem::take(&mut self.broken) {
-            self.close_sentence();
+            self.b.close_sentence(self.field, &mut self.sentence_from);
         }
         let b = &mut *self.b;
         let start = chars.at(self.range.start + first);
@@ -374,17 +684,6 @@ impl<'b> LineWalk<'b> {
         b.scratch[t - self.first_token].end = self.range.start + at;
     }
 
-    /// Ends the sentence of the line's tokens from `sentence_from` (if
-    /// any); its offsets are filled in when the line ends.
-    fn close_sentence(&mut self) {
-        let to = self.b.tokens.len();
-        if to > self.sentence_from {
-            let (field, tokens) = (self.field, self.sentence_from..to);
-            self.b.sentences.push(Sentence { field, tokens, start: 0, end: 0, bytes: 0..0 });
-        }
-        self.sentence_from = to;
-    }
-
     /// The line ends: spans still open reach its end; sentences and quotes
     /// take their offsets.
     fn finish(mut self, field_text: &str, chars: &mut Chars<'_>) {
@@ -394,25 +693,8 @@ impl<'b> LineWalk<'b> {
         for (t, _) in std::mem::take(&mut self.open) {
             self.end_span(t, self.range.len(), chars);
         }
-        self.close_sentence();
-        let (b, first_token) = (self.b, self.first_token);
-        for sen in &mut b.sentences[self.first_sentence..] {
-            let (from, to) = (sen.tokens.start, sen.tokens.end);
-            (sen.start, sen.end) = (b.tokens[from].start, b.tokens[to - 1].end);
-            sen.bytes = b.scratch[from - first_token].start..b.scratch[to - 1 - first_token].end;
-        }
-        // Quotes: words between the 1st and 2nd mark, 3rd and 4th, ...
-        for k in (0..b.marks.len() / 2).map(|k| 2 * k) {
-            let (x, y) = (b.marks[k], b.marks[k + 1]);
-            if y >= x + 3 {
-                let text = field_text[b.scratch[x].start..b.scratch[y - 1].end].to_string();
-                let (x, y) = (first_token + x, first_token + y);
-                let (start, end) = (b.tokens[x].start, b.tokens[y - 1].end);
-                b.quotes.push(QuoteSpan { field: self.field, tokens: x..y, start, end, text });
-            }
-        }
-        // Lines are joined by line breaks for agency matching.
-        b.words.other('\n');
+        self.b.close_sentence(self.field, &mut self.sentence_from);
+        self.b.end_line(self.field, field_text, self.first_token, self.first_sentence);
     }
 }
 
@@ -465,32 +747,20 @@ impl L1Sink for ChunkedWalk<'_, '_, '_, '_> {
 /// are not boilerplate. Agencies named like the member's own outlet are not
 /// counted as attributions.
 pub fn prepare(doc: DocIdx, article: &Article<'_>, kept: Vec<Range<usize>>, agencies: &Agencies) -> MemberText {
-    prepare_by(doc, article, kept, agencies, true)
+    prepare_by(doc, article, kept, agencies, Path::Words)
 }
 
-/// [`prepare`], reading lines through the L1 fast path where it applies
-/// (`fast`) or always through the general path.
+/// [`prepare`], reading lines through `path` first (and the slower ones
+/// where it gives up).
 fn prepare_by(
     doc: DocIdx,
     article: &Article<'_>,
     kept: Vec<Range<usize>>,
     agencies: &Agencies,
-    fast: bool,
+    path: Path,
 ) -> MemberText {
     // About one word in seven bytes of Arabic or English text.
-    let words = (article.title.len() + article.text.len()) / 7;
-    let mut b = Builder {
-        tokens: Vec::with_capacity(words),
-        surfaces: String::with_capacity(words * 8),
-        sentences: Vec::new(),
-        quotes: Vec::new(),
-        words: WordStream::default(),
-        scratch: Vec::new(),
-        marks: Vec::new(),
-        canon: Canonical::default(),
-        tb: TokenBuilder::default(),
-        fast,
-    };
+    let mut b = Builder::new((article.title.len() + article.text.len()) / 7, path);
     let title: &str = &article.title;
     let text: &str = &article.text;
     let mut chars = Chars { s: title, byte: 0, char: 0 };
@@ -591,7 +861,7 @@ mod tests {
 #[cfg(test)]
 mod proptests {
     use super::*;
-    use crate::normalize::{canonical, matching_tokens};
+    use crate::normalize::{Class, canonical, class_of, matching_tokens};
     use proptest::prelude::*;
     use std::borrow::Cow;
 
@@ -615,8 +885,54 @@ mod proptests {
         proptest::collection::vec(piece, 0..40).prop_map(|v| v.concat())
     }
 
+    /// Lines of characters that do the same wherever they stand (no line
+    /// breaks, digit separators, no-break spaces or ellipses): the lines
+    /// [`Builder::words_line`] reads.
+    fn plain_line() -> impl Strategy<Value = String> {
+        let plain = |c: &char| class_of(*c) != Class::Context;
+        let piece = prop_oneof![
+            4 => proptest::sample::select(vec![
+                "قال", "وكالة", "سانا", "«فارس»", "(إرنا)", "أ ف ب", "فرانس برس", "للأنباء", "على حد وصفها",
+                "مَرْحَباً", "الـــحكومة", "Reuters", "AFP", "Télam", "٣.٥", "27.5", "3.", "3. 4", "1.2.",
+            ]).prop_map(String::from),
+            3 => proptest::char::range('\u{0621}', '\u{064A}').prop_map(String::from),
+            3 => proptest::sample::select(vec![
+                " ", " ", "  ", "   ", ".", "!", "؟", "۔", "،", "\"", "«", "»", "“", "”", "'", "(", ")", "\u{0651}",
+                "\u{064E}", "\u{200F}", "\u{0640}", "\t", " \t ", "x", "7", "٧", "?", "\u{0610}", "\u{00A0}",
+                "\u{00A0}\u{00A0}", "\u{202F}", "\u{0651}\u{00A0}", "\u{0640}\u{00A0}", " \u{00A0}",
+            ]).prop_map(String::from),
+            1 => any::<char>().prop_filter("a plain character", plain).prop_map(String::from),
+        ];
+        proptest::collection::vec(piece, 0..40).prop_map(|v| v.concat())
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Lines without characters whose fate depends on their neighbours
+        /// are read from their raw bytes, and read as the L1 fast path and
+        /// the general path read them.
+        #[test]
+        fn plain_lines_are_read_from_raw_bytes(title in plain_line(), text in plain_line()) {
+            for line in [&title, &text] {
+                let mut b = Builder::new(0, Path::Words);
+                let mut chars = Chars { s: line, byte: 0, char: 0 };
+                prop_assert!(b.words_line(Field::Text, line, 0..line.len(), &mut chars), "{:?}", line);
+            }
+            let article = Article {
+                id: ArticleId::string("x"),
+                source: None,
+                published: None,
+                title: Cow::Borrowed(&title),
+                text: Cow::Borrowed(&text),
+                url: None,
+            };
+            let agencies = Agencies::default();
+            let kept = || std::iter::once(0..text.len()).collect();
+            let words = prepare_by(DocIdx(0), &article, kept(), &agencies, Path::Words);
+            prop_assert_eq!(&words, &prepare_by(DocIdx(0), &article, kept(), &agencies, Path::L1));
+            prop_assert_eq!(&words, &prepare_by(DocIdx(0), &article, kept(), &agencies, Path::General));
+        }
 
         /// A member's words are the L2 tokens of its fields (the same read
         /// through the L1 fast path or the general path); each word's span in
@@ -652,8 +968,12 @@ mod proptests {
             }
             let l1 = format!("{}\n{}\n", canonical(&title), canonical(&text));
             prop_assert_eq!(&m.attributions, &agencies.find(&l1));
-            // Read from the L1 fast path as from the general path's output.
-            let general = prepare_by(DocIdx(0), &article, std::iter::once(0..text.len()).collect(), &agencies, false);
+            // Read from raw bytes, from the L1 fast path and from the
+            // general path's output alike.
+            let kept = || std::iter::once(0..text.len()).collect();
+            let l1 = prepare_by(DocIdx(0), &article, kept(), &agencies, Path::L1);
+            prop_assert_eq!(&m, &l1);
+            let general = prepare_by(DocIdx(0), &article, kept(), &agencies, Path::General);
             prop_assert_eq!(&m, &general);
         }
     }

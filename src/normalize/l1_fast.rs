@@ -85,6 +85,47 @@ fn act_of(c: char) -> Act {
     if inert { Act::Replace } else { Act::GiveUp }
 }
 
+/// What L1 does with a character wherever it stands, for readers of raw
+/// text that handle only such characters ([`super::classes`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Alone {
+    /// Output as this character.
+    Out(char),
+    /// A space: output unless at the start, after a space or a line break,
+    /// or last (before a line break or at the end).
+    Space,
+    /// Replaced by a space (a no-break space), output as [`Alone::Space`] is,
+    /// but at the offset of the segment it joins: the last character before
+    /// it that is no mark, deleted or not (see [`walk`]).
+    SegmentSpace,
+    /// Output as nothing; a new segment starts at it.
+    Nothing,
+    /// Output as nothing, and part of the segment before it (a mark).
+    Mark,
+    /// Its output depends on what is around it (line breaks, digit
+    /// separators, characters NFKC may change in context or replaces by
+    /// more than a space).
+    Context,
+}
+
+/// [`Alone`] of `c`.
+pub(crate) fn alone(c: char) -> Alone {
+    if matches!(c, '\r' | '\n') {
+        // Line breaks: `\r\n` is one, and a space before one is dropped
+        // ([`walk`] reads them before their act).
+        return Alone::Context;
+    }
+    match act_of(c) {
+        Act::Keep => Alone::Out(c),
+        Act::Map(m) => Alone::Out(m),
+        Act::Drop => Alone::Nothing,
+        Act::Transparent | Act::DropMark => Alone::Mark,
+        Act::Space => Alone::Space,
+        Act::Replace if std::iter::once(c).nfkc().all(|d| stable_act(d) == Act::Space) => Alone::SegmentSpace,
+        Act::Newline | Act::Replace | Act::GiveUp => Alone::Context,
+    }
+}
+
 /// Acts of the two-byte characters U+0080–U+07FF (Latin-1, with the
 /// no-break space, to Arabic and its supplement).
 fn two_byte_table() -> &'static [Act; 0x780] {

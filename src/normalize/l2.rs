@@ -182,6 +182,16 @@ fn l2_char_table() -> &'static [L2Char; 0x800] {
     })
 }
 
+/// The fold of token character `c` and whether a one-character token of it
+/// is kept ([`starts_numeric`]), when `c` is one or two bytes long, folds to
+/// one character and marks nothing: what [`TokenBuilder::push`] appends as
+/// it is, with nothing to recompose.
+#[inline]
+pub(crate) fn plain_token_char(c: char) -> Option<(char, bool)> {
+    let e = l2_char_table().get(c as usize)?;
+    (e.flags & L2Char::PLAIN != 0).then_some((e.folded, e.flags & L2Char::NUMERIC != 0))
+}
+
 /// Builds L2 tokens from a stream of L1 characters; reusable scratch space.
 ///
 /// Lower-casing can make a letter and a following combining mark composable

@@ -9,12 +9,14 @@
 //! of the signature scheme ([`crate::scheme`]): any change to the output of
 //! these functions must bump it, and the golden signature test will insist.
 
+mod classes;
 mod fast;
 mod l1;
 mod l1_fast;
 mod l2;
 mod l3;
 
+pub use classes::{Class, class_of, short_classes};
 pub use fast::{WordSink, words as matching_words};
 pub use l1::{
     Canonical, canonical, canonical_into, canonical_with_offsets, canonical_with_offsets_into, deletes,
