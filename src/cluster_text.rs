@@ -25,6 +25,7 @@ use crate::normalize::{
     walk_canonical,
 };
 use crate::progress::Progress;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::ops::Range;
 
@@ -747,42 +748,57 @@ impl L1Sink for ChunkedWalk<'_, '_, '_, '_> {
 /// are not boilerplate. Agencies named like the member's own outlet are not
 /// counted as attributions.
 pub fn prepare(doc: DocIdx, article: &Article<'_>, kept: Vec<Range<usize>>, agencies: &Agencies) -> MemberText {
-    prepare_by(doc, article, kept, agencies, Path::Words)
+    prepare_by(doc, Fields::of(article), kept, agencies, Path::Words)
+}
+
+/// What a member is prepared from, owned.
+struct Fields {
+    id: ArticleId,
+    source: Option<String>,
+    published: Option<Published>,
+    title: String,
+    text: String,
+}
+
+impl Fields {
+    fn of(article: &Article<'_>) -> Self {
+        Self {
+            id: article.id.clone(),
+            source: article.source.as_ref().map(|s| s.to_string()),
+            published: article.published,
+            title: article.title.to_string(),
+            text: article.text.to_string(),
+        }
+    }
 }
 
 /// [`prepare`], reading lines through `path` first (and the slower ones
 /// where it gives up).
-fn prepare_by(
-    doc: DocIdx,
-    article: &Article<'_>,
-    kept: Vec<Range<usize>>,
-    agencies: &Agencies,
-    path: Path,
-) -> MemberText {
+fn prepare_by(doc: DocIdx, fields: Fields, kept: Vec<Range<usize>>, agencies: &Agencies, path: Path) -> MemberText {
+    let Fields { id, source, published, title, text } = fields;
     // About one word in seven bytes of Arabic or English text.
-    let mut b = Builder::new((article.title.len() + article.text.len()) / 7, path);
-    let title: &str = &article.title;
-    let text: &str = &article.text;
-    let mut chars = Chars { s: title, byte: 0, char: 0 };
-    b.line(Field::Title, title, 0..title.len(), &mut chars);
-    let mut chars = Chars { s: text, byte: 0, char: 0 };
+    let mut b = Builder::new((title.len() + text.len()) / 7, path);
+    let mut chars = Chars { s: &title, byte: 0, char: 0 };
+    b.line(Field::Title, &title, 0..title.len(), &mut chars);
+    let mut chars = Chars { s: &text, byte: 0, char: 0 };
     for r in &kept {
-        b.line(Field::Text, text, r.clone(), &mut chars);
+        b.line(Field::Text, &text, r.clone(), &mut chars);
     }
+    // An outlet naming itself (a sign-off, an appeal) is not citing.
+    let attributions = agencies
+        .find_words(b.words.words(), &b.surfaces)
+        .into_iter()
+        .filter(|a| source.as_deref().is_none_or(|own| !a.agency.eq_ignore_ascii_case(own)))
+        .collect();
     MemberText {
         doc,
-        id: article.id.clone(),
-        source: article.source.as_ref().map(|s| s.to_string()),
-        published: article.published,
-        title: title.to_string(),
-        text: text.to_string(),
+        id,
+        source,
+        published,
+        title,
+        text,
         kept_lines: kept,
-        // An outlet naming itself (a sign-off, an appeal) is not citing.
-        attributions: agencies
-            .find_words(b.words.words(), &b.surfaces)
-            .into_iter()
-            .filter(|a| article.source.as_deref().is_none_or(|own| !a.agency.eq_ignore_ascii_case(own)))
-            .collect(),
+        attributions,
         tokens: b.tokens,
         surfaces: b.surfaces,
         sentences: b.sentences,
@@ -809,7 +825,10 @@ pub fn story_texts(
 }
 
 /// The prepared texts of the articles `docs` (sorted, distinct) of `corpus`,
-/// reading them again, with the corpus's boilerplate lines left out.
+/// reading them again, with the corpus's boilerplate lines left out. A
+/// member whose title, text, outlet and kept lines are those of an earlier
+/// one (a repost, a duplicate of the archive) is not read into words again:
+/// it takes a copy of that one's, under its own id and time.
 pub fn member_texts(
     inputs: &Inputs,
     corpus: &Corpus,
@@ -817,10 +836,50 @@ pub fn member_texts(
     progress: &dyn Progress,
 ) -> Result<Vec<MemberText>> {
     let agencies = Agencies::default();
-    corpus.par_map_selected(inputs, progress, docs, |doc, article| {
+    let read: Vec<(Fields, Vec<Range<usize>>)> = corpus.par_map_selected(inputs, progress, docs, |doc, article| {
         let kept = corpus.stripper.kept(corpus.slot_of(doc), corpus.source_of(doc), &article.text).lines;
-        prepare(doc, article, kept, &agencies)
-    })
+        (Fields::of(article), kept)
+    })?;
+    let same = first_of_same(&read);
+    let prepared: Vec<std::result::Result<MemberText, (ArticleId, Option<Published>)>> = read
+        .into_par_iter()
+        .zip(docs)
+        .zip(&same)
+        .map(|(((fields, kept), &doc), same)| match same {
+            None => Ok(prepare_by(doc, fields, kept, &agencies, Path::Words)),
+            Some(_) => Err((fields.id, fields.published)),
+        })
+        .collect();
+    let mut texts: Vec<MemberText> = Vec::with_capacity(prepared.len());
+    for ((p, &doc), same) in prepared.into_iter().zip(docs).zip(same) {
+        texts.push(match (p, same) {
+            (Ok(m), _) => m,
+            (Err((id, published)), Some(k)) => MemberText { doc, id, published, ..texts[k].clone() },
+            (Err(_), None) => unreachable!("a member is prepared unless it has an earlier copy"),
+        });
+    }
+    Ok(texts)
+}
+
+/// For each member read, the earlier member with the same title, text,
+/// outlet and kept lines, if any.
+fn first_of_same(read: &[(Fields, Vec<Range<usize>>)]) -> Vec<Option<usize>> {
+    /// Title, text, outlet and kept lines.
+    type Content<'r> = (&'r str, &'r str, Option<&'r str>, &'r [Range<usize>]);
+    let mut first: ahash::AHashMap<Content<'_>, usize> = ahash::AHashMap::with_capacity(read.len());
+    read.iter()
+        .enumerate()
+        .map(|(i, (f, kept))| {
+            let key = (f.title.as_str(), f.text.as_str(), f.source.as_deref(), kept.as_slice());
+            match first.entry(key) {
+                std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(i);
+                    None
+                }
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -929,9 +988,10 @@ mod proptests {
             };
             let agencies = Agencies::default();
             let kept = || std::iter::once(0..text.len()).collect();
-            let words = prepare_by(DocIdx(0), &article, kept(), &agencies, Path::Words);
-            prop_assert_eq!(&words, &prepare_by(DocIdx(0), &article, kept(), &agencies, Path::L1));
-            prop_assert_eq!(&words, &prepare_by(DocIdx(0), &article, kept(), &agencies, Path::General));
+            let by = |path| prepare_by(DocIdx(0), Fields::of(&article), kept(), &agencies, path);
+            let words = by(Path::Words);
+            prop_assert_eq!(&words, &by(Path::L1));
+            prop_assert_eq!(&words, &by(Path::General));
         }
 
         /// A member's words are the L2 tokens of its fields (the same read
@@ -971,10 +1031,9 @@ mod proptests {
             // Read from raw bytes, from the L1 fast path and from the
             // general path's output alike.
             let kept = || std::iter::once(0..text.len()).collect();
-            let l1 = prepare_by(DocIdx(0), &article, kept(), &agencies, Path::L1);
-            prop_assert_eq!(&m, &l1);
-            let general = prepare_by(DocIdx(0), &article, kept(), &agencies, Path::General);
-            prop_assert_eq!(&m, &general);
+            let by = |path| prepare_by(DocIdx(0), Fields::of(&article), kept(), &agencies, path);
+            prop_assert_eq!(&m, &by(Path::L1));
+            prop_assert_eq!(&m, &by(Path::General));
         }
     }
 }

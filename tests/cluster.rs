@@ -398,3 +398,46 @@ fn compressed_inputs_are_copied_out_for_reading_again() {
     drop(corpus);
     assert!(!copy_path.exists(), "removed with the corpus");
 }
+
+/// Members read again for divergence: one whose title, text and outlet
+/// repeat an earlier member's (a repost) takes a copy of that one's words,
+/// under its own id and time; every member is what reading it alone gives.
+#[test]
+fn reposted_members_are_prepared_as_read_alone() {
+    use riwaya::attribution::Agencies;
+    use riwaya::cluster_text::{member_texts, prepare};
+    use riwaya::corpus::{Corpus, ReadOptions};
+    use riwaya::ids::DocIdx;
+    use riwaya::input::Inputs;
+    use riwaya::progress::NoProgress;
+    let dir = tempfile::tempdir().unwrap();
+    let text = "قال وزير الخارجية، بحسب وكالة «سانا»، إن «الحوار مستمر حتى النهاية». وأضاف أن الاجتماع المقبل سيعقد في ١٥ آذار.";
+    let records = [
+        json!({"id": "a", "source": "Al-Watan", "published": "2020-03-01T10:00:00Z", "title": "حوار", "text": text}),
+        json!({"id": "b", "source": "Al-Watan", "published": "2020-03-02T08:00:00Z", "title": "حوار", "text": text}),
+        json!({"id": "c", "source": "SANA", "published": "2020-03-01T11:00:00Z", "title": "حوار", "text": text}),
+        json!({"id": "d", "source": "Al-Watan", "published": "2020-03-01T12:00:00Z", "title": "حوار آخر", "text": text}),
+        json!({"id": "e", "source": "Al-Watan", "title": "حوار", "text": text}),
+    ];
+    let path = dir.path().join("reposts.jsonl");
+    std::fs::write(&path, records.iter().map(|r| format!("{r}\n")).collect::<String>()).unwrap();
+    let inputs = Inputs::open(&[path]).unwrap();
+    let corpus = Corpus::read(&inputs, &ReadOptions::default(), &NoProgress).unwrap();
+    let docs: Vec<DocIdx> = (0..corpus.len()).map(|d| DocIdx(d as u32)).collect();
+    let texts = member_texts(&inputs, &corpus, &docs, &NoProgress).unwrap();
+    let agencies = Agencies::default();
+    let alone = corpus
+        .par_map_selected(&inputs, &NoProgress, &docs, |doc, article| {
+            let kept = corpus.stripper.kept(corpus.slot_of(doc), corpus.source_of(doc), &article.text).lines;
+            prepare(doc, article, kept, &agencies)
+        })
+        .unwrap();
+    assert_eq!(texts, alone);
+    let ids: Vec<String> = texts.iter().map(|m| m.id.to_string()).collect();
+    assert_eq!(ids, ["a", "b", "c", "d", "e"]);
+    assert_eq!(texts[1].tokens, texts[0].tokens, "the repost has the same words");
+    assert_ne!(texts[1].published, texts[0].published);
+    // SANA citing itself is no attribution; Al-Watan citing SANA is.
+    assert!(texts[0].attributions.iter().any(|a| a.agency == "SANA"), "{:?}", texts[0].attributions);
+    assert!(texts[2].attributions.iter().all(|a| a.agency != "SANA"), "{:?}", texts[2].attributions);
+}
