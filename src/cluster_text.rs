@@ -841,24 +841,34 @@ pub fn member_texts(
         (Fields::of(article), kept)
     })?;
     let same = first_of_same(&read);
-    let prepared: Vec<std::result::Result<MemberText, (ArticleId, Option<Published>)>> = read
+    let prepared: Vec<Reading> = read
         .into_par_iter()
         .zip(docs)
         .zip(&same)
-        .map(|(((fields, kept), &doc), same)| match same {
-            None => Ok(prepare_by(doc, fields, kept, &agencies, Path::Words)),
-            Some(_) => Err((fields.id, fields.published)),
+        .map(|(((fields, kept), &doc), same)| match *same {
+            None => Reading::Prepared(prepare_by(doc, fields, kept, &agencies, Path::Words)),
+            Some(k) => Reading::CopyOf(k, fields.id, fields.published),
         })
         .collect();
     let mut texts: Vec<MemberText> = Vec::with_capacity(prepared.len());
-    for ((p, &doc), same) in prepared.into_iter().zip(docs).zip(same) {
-        texts.push(match (p, same) {
-            (Ok(m), _) => m,
-            (Err((id, published)), Some(k)) => MemberText { doc, id, published, ..texts[k].clone() },
-            (Err(_), None) => unreachable!("a member is prepared unless it has an earlier copy"),
+    for (p, &doc) in prepared.into_iter().zip(docs) {
+        texts.push(match p {
+            Reading::Prepared(m) => m,
+            Reading::CopyOf(k, id, published) => MemberText { doc, id, published, ..texts[k].clone() },
         });
     }
     Ok(texts)
+}
+
+/// A member read again: prepared, or a copy of earlier member `k` to take
+/// under its own id and time.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "nine members in ten are prepared: boxing them would only add an allocation each"
+)]
+enum Reading {
+    Prepared(MemberText),
+    CopyOf(usize, ArticleId, Option<Published>),
 }
 
 /// For each member read, the earlier member with the same title, text,
