@@ -314,20 +314,10 @@ impl Builder {
         let line = &field_text[range.clone()];
         let bytes = line.as_bytes();
         let classes = short_classes();
-        self.scratch.clear();
-        self.marks.clear();
-        let first_token = self.tokens.len();
-        let mut st = ByteLine {
-            field,
-            base: range.start,
-            first_token,
-            sentence_from: first_token,
-            broken: false,
-            after_digit: false,
-            dot_after_digit: false,
-            open: None,
-        };
-        let first_sentence = self.sentences.len();
+        let mut st = self.start_line(field, range.start);
+        // The last token and its last character's byte in the line, while
+        // its span's end is not known.
+        let mut open: Option<(usize, usize)> = None;
         let mut word: Option<ByteWord> = None;
         // A space L1 outputs, held until something follows it.
         let mut space: Option<usize> = None;
@@ -350,7 +340,7 @@ impl Builder {
             match class {
                 Class::Letter { folded, numeric, ascii_digit } => {
                     if let Some(at) = space.take() {
-                        self.boundary(&mut st, word.take(), ' ', at, chars);
+                        self.boundary(&mut st, &mut open, word.take(), ' ', at, chars);
                     }
                     match &mut word {
                         Some(w) => {
@@ -358,12 +348,10 @@ impl Builder {
                             w.last = i;
                         }
                         None => {
-                            if let Some((t, _)) = st.open.take() {
-                                self.end_span(&st, t, st.base + i, chars);
+                            if let Some((t, _)) = open.take() {
+                                self.end_span(&st, t, i, chars);
                             }
-                            if std::mem::take(&mut st.dot_after_digit) && !ascii_digit {
-                                st.broken = true;
-                            }
+                            st.next_char(ascii_digit);
                             let from = self.surfaces.len() as u32;
                             word = Some(ByteWord { first: i, last: i, from, chars: 1, numeric });
                         }
@@ -375,9 +363,9 @@ impl Builder {
                 }
                 Class::Other(c) => {
                     if let Some(at) = space.take() {
-                        self.boundary(&mut st, word.take(), ' ', at, chars);
+                        self.boundary(&mut st, &mut open, word.take(), ' ', at, chars);
                     }
-                    self.boundary(&mut st, word.take(), c, i, chars);
+                    self.boundary(&mut st, &mut open, word.take(), c, i, chars);
                     spaced = true;
                     segment = i;
                 }
@@ -411,37 +399,108 @@ impl Builder {
         if let Some(w) = word
             && let Some(t) = self.byte_word(&mut st, &w, chars)
         {
-            st.open = Some((t, w.last));
+            open = Some((t, w.last));
         }
-        if let Some((t, _)) = st.open {
-            self.end_span(&st, t, range.end, chars);
+        if let Some((t, _)) = open {
+            self.end_span(&st, t, range.len(), chars);
         }
-        self.close_sentence(field, &mut st.sentence_from);
-        self.end_line(field, field_text, first_token, first_sentence);
+        self.end_line(&mut st, field_text);
         true
     }
 
-    /// A character L1 outputs at byte `at` of the line, no token character:
-    /// it ends the word being read, and the span open if it comes from
-    /// further on than that word's last character (a replaced space points
-    /// back); it may break a sentence or mark a quotation.
+    /// A character L1 outputs at byte `at` of the line, no token character
+    /// ([`Builder::words_line`]): it ends the word being read, and the span
+    /// `open` if it comes from further on than that token's last character
+    /// (a replaced space points back).
     #[inline]
-    fn boundary(&mut self, st: &mut ByteLine, word: Option<ByteWord>, c: char, at: usize, chars: &mut Chars<'_>) {
+    fn boundary(
+        &mut self,
+        st: &mut LineState,
+        open: &mut Option<(usize, usize)>,
+        word: Option<ByteWord>,
+        c: char,
+        at: usize,
+        chars: &mut Chars<'_>,
+    ) {
         if let Some(w) = word
             && let Some(t) = self.byte_word(st, &w, chars)
         {
-            st.open = Some((t, w.last));
+            *open = Some((t, w.last));
         }
-        if let Some((t, last)) = st.open
+        if let Some((t, last)) = *open
             && at > last
         {
-            self.end_span(st, t, st.base + at, chars);
-            st.open = None;
+            self.end_span(st, t, at, chars);
+            *open = None;
         }
-        // (`c` is no digit.)
-        if std::mem::take(&mut st.dot_after_digit) {
-            st.broken = true;
+        st.next_char(false);
+        self.between_words(st, c);
+    }
+
+    /// The word `w`, read to the end of the surfaces, ends: it joins the
+    /// words, and the tokens unless it is a single letter (the token's
+    /// index is returned).
+    #[inline]
+    fn byte_word(&mut self, st: &mut LineState, w: &ByteWord, chars: &mut Chars<'_>) -> Option<usize> {
+        let surface = w.from..self.surfaces.len() as u32;
+        let token = w.chars > 1 || w.numeric;
+        let key = token.then(|| token_key(&self.surfaces[surface.start as usize..]));
+        self.words.word(surface.clone(), key);
+        Some(self.push_token(st, key?, surface, w.first, chars))
+    }
+
+    /// Starts reading a line of `field` that begins at byte `base`.
+    fn start_line(&mut self, field: Field, base: usize) -> LineState {
+        self.scratch.clear();
+        self.marks.clear();
+        let first_token = self.tokens.len();
+        LineState {
+            field,
+            base,
+            first_token,
+            first_sentence: self.sentences.len(),
+            sentence_from: first_token,
+            broken: false,
+            after_digit: false,
+            dot_after_digit: false,
         }
+    }
+
+    /// A token with stem `key` and L2 form `surface`, starting at byte
+    /// `first` of the line, joins the tokens (starting a sentence after a
+    /// break); its span's end is set later ([`Builder::end_span`]). Returns
+    /// its index.
+    #[inline]
+    fn push_token(
+        &mut self,
+        st: &mut LineState,
+        key: u64,
+        surface: Range<u32>,
+        first: usize,
+        chars: &mut Chars<'_>,
+    ) -> usize {
+        if std::mem::take(&mut st.broken) {
+            self.close_sentence(st);
+        }
+        let first = st.base + first;
+        let start = chars.at(first);
+        self.scratch.push(first..first);
+        self.tokens.push(Tok { key, surface, field: st.field, start, end: start });
+        self.tokens.len() - 1
+    }
+
+    /// Token `t`'s span ends at byte `at` of the line.
+    #[inline]
+    fn end_span(&mut self, st: &LineState, t: usize, at: usize, chars: &mut Chars<'_>) {
+        let at = st.base + at;
+        self.tokens[t].end = chars.at(at);
+        self.scratch[t - st.first_token].end = at;
+    }
+
+    /// A character L1 outputs between words (no token character): it goes
+    /// to the agency words, and may break a sentence or mark a quotation.
+    #[inline]
+    fn between_words(&mut self, st: &mut LineState, c: char) {
         self.words.other(c);
         match c {
             '!' | '?' => st.broken = true,
@@ -453,46 +512,27 @@ impl Builder {
         st.after_digit = false;
     }
 
-    /// The word `w`, read to the end of the surfaces, ends: it joins the
-    /// words, and the tokens unless it is a single letter (the token's
-    /// index is returned; its span's end is set by the caller).
-    #[inline]
-    fn byte_word(&mut self, st: &mut ByteLine, w: &ByteWord, chars: &mut Chars<'_>) -> Option<usize> {
-        let surface = w.from..self.surfaces.len() as u32;
-        let token = w.chars > 1 || w.numeric;
-        let key = token.then(|| token_key(&self.surfaces[surface.start as usize..]));
-        self.words.word(surface.clone(), key);
-        let key = key?;
-        if std::mem::take(&mut st.broken) {
-            self.close_sentence(st.field, &mut st.sentence_from);
-        }
-        let first = st.base + w.first;
-        let start = chars.at(first);
-        self.scratch.push(first..first);
-        self.tokens.push(Tok { key, surface, field: st.field, start, end: start });
-        Some(self.tokens.len() - 1)
-    }
-
-    /// Token `t`'s span ends at byte `at` of its field.
-    #[inline]
-    fn end_span(&mut self, st: &ByteLine, t: usize, at: usize, chars: &mut Chars<'_>) {
-        self.tokens[t].end = chars.at(at);
-        self.scratch[t - st.first_token].end = at;
-    }
-
-    /// Ends the sentence of the tokens from `from` (if any); its offsets are
-    /// filled in when the line ends.
-    fn close_sentence(&mut self, field: Field, from: &mut usize) {
+    /// Ends the sentence of the line's tokens from `st.sentence_from` (if
+    /// any); its offsets are filled in when the line ends.
+    fn close_sentence(&mut self, st: &mut LineState) {
         let to = self.tokens.len();
-        if to > *from {
-            self.sentences.push(Sentence { field, tokens: *from..to, start: 0, end: 0, bytes: 0..0 });
+        if to > st.sentence_from {
+            self.sentences.push(Sentence {
+                field: st.field,
+                tokens: st.sentence_from..to,
+                start: 0,
+                end: 0,
+                bytes: 0..0,
+            });
         }
-        *from = to;
+        st.sentence_from = to;
     }
 
-    /// A line ends, its tokens' spans known: its sentences take their
-    /// offsets, and its quotation marks make quotes.
-    fn end_line(&mut self, field: Field, field_text: &str, first_token: usize, first_sentence: usize) {
+    /// A line ends, its tokens' spans known: its last sentence closes, its
+    /// sentences take their offsets, and its quotation marks make quotes.
+    fn end_line(&mut self, st: &mut LineState, field_text: &str) {
+        self.close_sentence(st);
+        let (field, first_token, first_sentence) = (st.field, st.first_token, st.first_sentence);
         let Self { tokens, sentences, quotes, scratch, marks, words, .. } = self;
         for sen in &mut sentences[first_sentence..] {
             let (from, to) = (sen.tokens.start, sen.tokens.end);
@@ -514,25 +554,34 @@ impl Builder {
     }
 }
 
-/// The state of a line read by [`Builder::words_line`].
-struct ByteLine {
+/// What reading a line keeps track of, whichever path reads it.
+struct LineState {
     field: Field,
     /// The line's first byte in its field.
     base: usize,
-    /// The line's first token.
+    /// The line's first token and sentence.
     first_token: usize,
+    first_sentence: usize,
     /// The first token of the sentence being read.
     sentence_from: usize,
-    /// A sentence break since the last token: the next one starts a
-    /// sentence.
+    /// A sentence break (. ! ?, a full stop not between digits) since the
+    /// last token: the next token starts a sentence.
     broken: bool,
     /// L1's last output was an ASCII digit.
     after_digit: bool,
     /// A full stop right after a digit: a break unless a digit follows.
     dot_after_digit: bool,
-    /// The last token and its last character's byte in the line, while its
-    /// span's end is not known.
-    open: Option<(usize, usize)>,
+}
+
+impl LineState {
+    /// L1 outputs another character (`ascii_digit`: an ASCII digit): a full
+    /// stop after a digit breaks the sentence unless a digit follows it.
+    #[inline]
+    fn next_char(&mut self, ascii_digit: bool) {
+        if std::mem::take(&mut self.dot_after_digit) && !ascii_digit {
+            self.broken = true;
+        }
+    }
 }
 
 /// A word being read by [`Builder::words_line`].
@@ -558,19 +607,9 @@ struct ByteWord {
 /// to the end of the line.
 struct LineWalk<'b> {
     b: &'b mut Builder,
-    field: Field,
-    /// The line's byte range in its field.
-    range: Range<usize>,
-    first_token: usize,
-    first_sentence: usize,
-    sentence_from: usize,
-    /// A sentence break (. ! ?, a full stop not between digits) since the
-    /// last token: the next token starts a sentence.
-    broken: bool,
-    /// The last character was an ASCII digit.
-    after_digit: bool,
-    /// A full stop right after a digit: a break unless a digit follows.
-    dot_after_digit: bool,
+    st: LineState,
+    /// The line's length in bytes.
+    len: usize,
     /// The word being read: offsets of its first and last characters.
     reading: Option<(usize, usize)>,
     /// Tokens whose span's end is not known yet, with their last
@@ -582,24 +621,8 @@ struct LineWalk<'b> {
 
 impl<'b> LineWalk<'b> {
     fn new(b: &'b mut Builder, field: Field, range: Range<usize>) -> Self {
-        b.scratch.clear();
-        b.marks.clear();
-        let first_token = b.tokens.len();
-        let first_sentence = b.sentences.len();
-        Self {
-            b,
-            field,
-            range,
-            first_token,
-            first_sentence,
-            sentence_from: first_token,
-            broken: false,
-            after_digit: false,
-            dot_after_digit: false,
-            reading: None,
-            open: Vec::new(),
-            space: None,
-        }
+        let st = b.start_line(field, range.start);
+        Self { b, st, len: range.len(), reading: None, open: Vec::new(), space: None }
     }
 
     /// The next L1 character, from offset `at` of the line.
@@ -626,30 +649,20 @@ impl<'b> LineWalk<'b> {
             if at <= last {
                 break;
             }
-            self.end_span(t, at, chars);
+            self.b.end_span(&self.st, t, at, chars);
             self.open.remove(0);
         }
-        if std::mem::take(&mut self.dot_after_digit) && !c.is_ascii_digit() {
-            self.broken = true;
-        }
+        self.st.next_char(c.is_ascii_digit());
         if token_char {
             match &mut self.reading {
                 Some((_, last)) => *last = at,
                 None => self.reading = Some((at, at)),
             }
             self.b.tb.push(c, &mut |_| unreachable!("a token character does not end a word"));
-            self.after_digit = c.is_ascii_digit();
+            self.st.after_digit = c.is_ascii_digit();
             return;
         }
-        self.b.words.other(c);
-        match c {
-            '!' | '?' => self.broken = true,
-            '.' if self.after_digit => self.dot_after_digit = true,
-            '.' => self.broken = true,
-            '"' => self.b.marks.push(self.b.tokens.len() - self.first_token),
-            _ => {}
-        }
-        self.after_digit = false;
+        self.b.between_words(&mut self.st, c);
     }
 
     /// The word read ends: its L2 form joins the words, and the tokens
@@ -668,21 +681,8 @@ impl<'b> LineWalk<'b> {
         let key = token.then(|| token_key(&b.surfaces[surface.start as usize..surface.end as usize]));
         b.words.word(surface.clone(), key);
         let Some(key) = key else { return };
-        if std::mem::take(&mut self.broken) {
-            self.b.close_sentence(self.field, &mut self.sentence_from);
-        }
-        let b = &mut *self.b;
-        let start = chars.at(self.range.start + first);
-        b.scratch.push(self.range.start + first..self.range.start + first);
-        b.tokens.push(Tok { key, surface, field: self.field, start, end: start });
-        self.open.push((b.tokens.len() - 1, last));
-    }
-
-    /// Token `t`'s span ends at offset `at` of the line.
-    fn end_span(&mut self, t: usize, at: usize, chars: &mut Chars<'_>) {
-        let b = &mut *self.b;
-        b.tokens[t].end = chars.at(self.range.start + at);
-        b.scratch[t - self.first_token].end = self.range.start + at;
+        let t = b.push_token(&mut self.st, key, surface, first, chars);
+        self.open.push((t, last));
     }
 
     /// The line ends: spans still open reach its end; sentences and quotes
@@ -692,10 +692,9 @@ impl<'b> LineWalk<'b> {
             self.word(r, chars);
         }
         for (t, _) in std::mem::take(&mut self.open) {
-            self.end_span(t, self.range.len(), chars);
+            self.b.end_span(&self.st, t, self.len, chars);
         }
-        self.b.close_sentence(self.field, &mut self.sentence_from);
-        self.b.end_line(self.field, field_text, self.first_token, self.first_sentence);
+        self.b.end_line(&mut self.st, field_text);
     }
 }
 
@@ -723,7 +722,7 @@ impl L1Sink for ChunkedWalk<'_, '_, '_, '_> {
                     && w.b.tb.continue_with((u32::from(b & 0x1F) << 6) | u32::from(bytes[i + 1] & 0x3F))
                 {
                     *last = i;
-                    w.after_digit = false;
+                    w.st.after_digit = false;
                     i += 2;
                     continue;
                 }
@@ -975,6 +974,31 @@ mod proptests {
         proptest::collection::vec(piece, 0..40).prop_map(|v| v.concat())
     }
 
+    /// An article of `title` and `text`.
+    fn article<'a>(title: &'a str, text: &'a str) -> Article<'a> {
+        Article {
+            id: ArticleId::string("x"),
+            source: None,
+            published: None,
+            title: Cow::Borrowed(title),
+            text: Cow::Borrowed(text),
+            url: None,
+        }
+    }
+
+    /// `article` prepared (its whole text kept) through each path first: the
+    /// same member every time.
+    fn read_alike(article: &Article<'_>) -> Result<MemberText, TestCaseError> {
+        let agencies = Agencies::default();
+        let kept = || std::iter::once(0..article.text.len()).collect();
+        let by = |path| prepare_by(DocIdx(0), Fields::of(article), kept(), &agencies, path);
+        let words = by(Path::Words);
+        prop_assert_eq!(&words, &prepare(DocIdx(0), article, kept(), &agencies));
+        prop_assert_eq!(&words, &by(Path::L1));
+        prop_assert_eq!(&words, &by(Path::General));
+        Ok(words)
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
 
@@ -988,20 +1012,7 @@ mod proptests {
                 let mut chars = Chars { s: line, byte: 0, char: 0 };
                 prop_assert!(b.words_line(Field::Text, line, 0..line.len(), &mut chars), "{:?}", line);
             }
-            let article = Article {
-                id: ArticleId::string("x"),
-                source: None,
-                published: None,
-                title: Cow::Borrowed(&title),
-                text: Cow::Borrowed(&text),
-                url: None,
-            };
-            let agencies = Agencies::default();
-            let kept = || std::iter::once(0..text.len()).collect();
-            let by = |path| prepare_by(DocIdx(0), Fields::of(&article), kept(), &agencies, path);
-            let words = by(Path::Words);
-            prop_assert_eq!(&words, &by(Path::L1));
-            prop_assert_eq!(&words, &by(Path::General));
+            read_alike(&article(&title, &text))?;
         }
 
         /// A member's words are the L2 tokens of its fields (the same read
@@ -1011,16 +1022,10 @@ mod proptests {
         /// reading it are those found in its L1 text.
         #[test]
         fn prepared_words_spans_sentences_and_agencies(title in line(), text in line()) {
-            let article = Article {
-                id: ArticleId::string("x"),
-                source: None,
-                published: None,
-                title: Cow::Borrowed(&title),
-                text: Cow::Borrowed(&text),
-                url: None,
-            };
             let agencies = Agencies::default();
-            let m = prepare(DocIdx(0), &article, std::iter::once(0..text.len()).collect(), &agencies);
+            // Read from raw bytes, from the L1 fast path and from the
+            // general path's output alike.
+            let m = read_alike(&article(&title, &text))?;
             let surfaces: Vec<&str> = m.tokens.iter().map(|t| m.surface(t)).collect();
             let mut want = matching_tokens(&title);
             want.extend(matching_tokens(&text));
@@ -1038,12 +1043,6 @@ mod proptests {
             }
             let l1 = format!("{}\n{}\n", canonical(&title), canonical(&text));
             prop_assert_eq!(&m.attributions, &agencies.find(&l1));
-            // Read from raw bytes, from the L1 fast path and from the
-            // general path's output alike.
-            let kept = || std::iter::once(0..text.len()).collect();
-            let by = |path| prepare_by(DocIdx(0), Fields::of(&article), kept(), &agencies, path);
-            prop_assert_eq!(&m, &by(Path::L1));
-            prop_assert_eq!(&m, &by(Path::General));
         }
     }
 }
