@@ -63,7 +63,9 @@ pub struct ReadOptions {
     /// Keep a decompressed copy of each compressed JSON Lines input, written
     /// while it is read, so that articles can be read again at their offsets
     /// ([`Corpus::reads_at_offsets`]) instead of by streaming the whole input
-    /// again.
+    /// again. The jobs set it themselves: `run_dedup` when
+    /// `DedupJob::copy_compressed` is set, `run_cluster` when
+    /// `ClusterJob::copy_compressed` is set and divergence is measured.
     pub spool_compressed: bool,
 }
 
@@ -502,6 +504,12 @@ impl Corpus {
     /// ([`ReadOptions::spool_compressed`]).
     pub fn spool(&self, i: usize) -> Option<&std::path::Path> {
         self.spools.get(i).and_then(|s| s.as_deref())
+    }
+
+    /// `inputs` as they are best streamed again: each compressed file with a
+    /// decompressed copy ([`Corpus::spool`]) is read from the copy.
+    pub fn inputs_for_rereading(&self, inputs: &Inputs) -> Result<Inputs> {
+        inputs.read_from_copies(|i| self.spool(i).map(std::path::Path::to_path_buf))
     }
 
     /// Removes the decompressed copies of compressed inputs; their articles

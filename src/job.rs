@@ -6,7 +6,9 @@
 //! on the way; then, reading only the articles concerned, (2) re-sign those
 //! that hold learned boilerplate lines and (3) rebuild the exact shingle sets
 //! of the candidates; finally (4) write the kept records. Memory holds per
-//! article a signature and a few numbers, never its text.
+//! article a signature and a few numbers, never its text. A compressed input
+//! is decompressed once: pass 1 keeps a decompressed copy, which passes 2 to
+//! 4 read ([`DedupJob::copy_compressed`]).
 
 use crate::corpus::{Corpus, ReadOptions};
 use crate::dedup::{DedupOptions, Groups, find_groups};
@@ -44,7 +46,7 @@ impl Default for SignOptions {
 }
 
 /// Everything a dedup run needs.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct DedupJob {
     /// Reading.
     pub read: ReadOptions,
@@ -52,6 +54,23 @@ pub struct DedupJob {
     pub sign: SignOptions,
     /// Grouping.
     pub dedup: DedupOptions,
+    /// Keep a decompressed copy of compressed inputs for the run
+    /// ([`ReadOptions::spool_compressed`]): candidates are verified by
+    /// reading them at their offsets there, and the kept records are written
+    /// from it, instead of decompressing the input twice more. Where a copy
+    /// cannot be written, the input is streamed again.
+    pub copy_compressed: bool,
+}
+
+impl Default for DedupJob {
+    fn default() -> Self {
+        Self {
+            read: ReadOptions::default(),
+            sign: SignOptions::default(),
+            dedup: DedupOptions::default(),
+            copy_compressed: true,
+        }
+    }
 }
 
 impl DedupJob {
@@ -80,7 +99,8 @@ pub struct DedupRun {
 pub fn run_dedup(inputs: &Inputs, job: &DedupJob, progress: &dyn Progress) -> Result<DedupRun> {
     let scheme = job.scheme();
     let mut timings = Timings::default();
-    let (corpus, signatures) = timings.time("read+sign", || read_and_sign(inputs, &job.read, &scheme, progress))?;
+    let read = ReadOptions { spool_compressed: job.copy_compressed, ..job.read.clone() };
+    let (corpus, signatures) = timings.time("read+sign", || read_and_sign(inputs, &read, &scheme, progress))?;
     let groups = timings.time("group", || find_groups(inputs, &corpus, &signatures, &scheme, &job.dedup, progress))?;
     Ok(DedupRun { corpus, signatures, groups, scheme, timings })
 }
@@ -106,7 +126,13 @@ impl DedupRun {
         let keep = self.kept_mask();
         let corpus = &self.corpus;
         let timings = &mut self.timings;
-        timings.time("write", || write_records(inputs, corpus, |d: DocIdx| keep[d.get()], out, out_name, progress))
+        let written = timings.time("write", || {
+            let inputs = corpus.inputs_for_rereading(inputs)?;
+            write_records(&inputs, corpus, |d: DocIdx| keep[d.get()], out, out_name, progress)
+        })?;
+        // Every re-reading is done.
+        self.corpus.remove_spools()?;
+        Ok(written)
     }
 
     /// Writes one JSON object per removed article, in input order:

@@ -106,6 +106,60 @@ fn output_is_identical_at_any_thread_count() {
     assert!(!read("d1").is_empty());
 }
 
+/// A compressed input is decompressed once: the run keeps a decompressed
+/// copy, verifies candidates and writes the kept records from it (the
+/// compressed file is no longer needed once the groups are found), and
+/// removes it when the records are written.
+#[test]
+fn compressed_input_is_written_from_its_decompressed_copy() {
+    use riwaya::input::Inputs;
+    use riwaya::job::{DedupJob, run_dedup};
+    use riwaya::progress::NoProgress;
+    let dir = tempfile::tempdir().unwrap();
+    let input = batch_file(dir.path());
+    let plain = riwaya().arg("dedup").arg(&input).arg("-q").output().unwrap().stdout;
+    let zst = dir.path().join("batch.jsonl.zst");
+    std::fs::write(&zst, zstd::encode_all(&std::fs::read(&input).unwrap()[..], 3).unwrap()).unwrap();
+    let inputs = Inputs::open(std::slice::from_ref(&zst)).unwrap();
+    let mut run = run_dedup(&inputs, &DedupJob::default(), &NoProgress).unwrap();
+    let copy = run.corpus.spool(0).expect("a decompressed copy").to_path_buf();
+    assert!(copy.exists());
+    std::fs::remove_file(&zst).unwrap();
+    let mut out = Vec::new();
+    let written = run.write_kept(&inputs, &mut out, std::path::Path::new("<out>"), &NoProgress).unwrap();
+    assert_eq!(written, 8);
+    assert_eq!(out, plain);
+    assert!(run.corpus.spool(0).is_none() && !copy.exists(), "the copy is removed once written");
+    // Without the copy, the compressed file is streamed again.
+    std::fs::write(&zst, zstd::encode_all(&std::fs::read(&input).unwrap()[..], 3).unwrap()).unwrap();
+    let job = DedupJob { copy_compressed: false, ..DedupJob::default() };
+    let mut run = run_dedup(&inputs, &job, &NoProgress).unwrap();
+    assert!(run.corpus.spool(0).is_none());
+    let mut out = Vec::new();
+    run.write_kept(&inputs, &mut out, std::path::Path::new("<out>"), &NoProgress).unwrap();
+    assert_eq!(out, plain);
+}
+
+/// Without a usable temporary directory, dedup streams a compressed input
+/// again, with the same output; with one, it leaves no copy behind.
+#[test]
+fn compressed_dedup_without_a_temporary_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = batch_file(dir.path());
+    let zst = dir.path().join("batch.jsonl.zst");
+    std::fs::write(&zst, zstd::encode_all(&std::fs::read(&input).unwrap()[..], 3).unwrap()).unwrap();
+    let run = |input: &std::path::Path, tmp: &std::path::Path| {
+        let out = riwaya().arg("dedup").arg(input).arg("-q").env("TMPDIR", tmp).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    let expected = run(&input, dir.path());
+    assert_eq!(run(&zst, dir.path()), expected);
+    assert_eq!(run(&zst, &dir.path().join("missing")), expected);
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+    assert_eq!(left.len(), 2, "no copy left behind: {left:?}");
+}
+
 #[test]
 fn compressed_standard_and_remapped_inputs() {
     let dir = tempfile::tempdir().unwrap();

@@ -120,6 +120,26 @@ impl Inputs {
     pub fn total_size(&self) -> u64 {
         self.files.iter().map(|f| f.size).sum()
     }
+
+    /// The same inputs, with file `i` read from `copy(i)` where it gives a
+    /// path: a copy holding the bytes the file decompresses to, so the same
+    /// records come in the same order (messages still name the file). The
+    /// copies must outlive the returned inputs.
+    pub fn read_from_copies(&self, copy: impl Fn(usize) -> Option<PathBuf>) -> Result<Inputs> {
+        let files = self
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| match copy(i) {
+                Some(path) => {
+                    let size = std::fs::metadata(&path).map_err(|e| Error::io(&path, e))?.len();
+                    Ok(InputFile { path, size, ..f.clone() })
+                }
+                None => Ok(f.clone()),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Inputs { files, _stdin_spool: None })
+    }
 }
 
 fn spool_stdin(mut stdin: impl std::io::Read) -> Result<(InputFile, tempfile::TempPath)> {

@@ -435,6 +435,7 @@ impl DedupArgs {
                 fn_weight: self.recall_weight,
                 ..DedupOptions::default()
             },
+            ..DedupJob::default()
         })
     }
 }
