@@ -9,7 +9,9 @@
 //!    3): median wall time, MB/s, articles/s, peak RSS, and the ratio of
 //!    cluster to dedup; `riwaya cluster --no-divergence` runs in the same
 //!    rotation, so the story layer's own share of the ratio (features and
-//!    stories, no divergence) is measured next to it;
+//!    stories, no divergence) is measured next to it; `dedup` and `cluster`
+//!    also run on the corpus as shipped (zstd), where both decompress it once
+//!    as they read it;
 //! 2. scaling at 10,000, 20,000 and all 41,686 articles, clustered with
 //!    `--threads 2`, two ways: the first N articles in order of publication
 //!    (a growing archive: the span grows, the articles per window stay about
@@ -23,7 +25,7 @@
 
 mod common;
 
-use common::{manifest_dir, measure, median, plain_corpus};
+use common::{manifest_dir, measure, median, plain_corpus, shipped_corpus};
 use riwaya::date::parse_published;
 use serde_json::json;
 use std::io::{BufRead, Write};
@@ -90,6 +92,9 @@ fn run(job: &str, threads: usize, input: &Path) -> common::Measured {
     measure(&mut cmd)
 }
 
+/// The magic number a zstd frame starts with.
+const ZSTD: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+
 /// How a job of the rotation is shown.
 fn label(job: &str) -> &'static str {
     match job {
@@ -113,42 +118,64 @@ fn main() {
     drop(data);
     let runs: usize = std::env::var("RIWAYA_CLUSTER_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(3);
 
-    let configs = [("dedup", 1), ("stories", 1), ("cluster", 1), ("dedup", 2), ("stories", 2), ("cluster", 2)];
+    // The corpus as shipped, when it is compressed (else it is the plain file).
+    let zstd_file = |p: &Path| {
+        let mut magic = [0u8; 4];
+        std::fs::File::open(p).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic)).is_ok() && magic == ZSTD
+    };
+    let shipped = shipped_corpus().filter(|s| zstd_file(s));
+    let mut configs = vec![
+        ("dedup", 1, false),
+        ("stories", 1, false),
+        ("cluster", 1, false),
+        ("dedup", 2, false),
+        ("stories", 2, false),
+        ("cluster", 2, false),
+    ];
+    if shipped.is_some() {
+        configs.extend([("dedup", 1, true), ("cluster", 1, true), ("dedup", 2, true), ("cluster", 2, true)]);
+    }
     let mut walls = vec![Vec::new(); configs.len()];
     let mut rss = vec![0i64; configs.len()];
     for _ in 0..runs {
-        for (c, &(command, threads)) in configs.iter().enumerate() {
-            let m = run(command, threads, &corpus);
+        for (c, &(command, threads, zst)) in configs.iter().enumerate() {
+            let m = run(command, threads, if zst { shipped.as_deref().expect("shipped") } else { &corpus });
             walls[c].push(m.wall);
             rss[c] = rss[c].max(m.max_rss_kb);
         }
     }
     let mut rows = Vec::new();
-    for (c, &(job, threads)) in configs.iter().enumerate() {
+    for (c, &(job, threads, zst)) in configs.iter().enumerate() {
         let wall = median(walls[c].clone());
+        let input = if zst { "zstd file" } else { "plain file" };
         println!(
-            "riwaya {:<23} --threads {threads}  {wall:>6.2} s  {:>6.1} MB/s  {:>6.0} articles/s  peak RSS {:>5.0} MB  (runs: {})",
+            "riwaya {:<23} {input} --threads {threads}  {wall:>6.2} s  {:>6.1} MB/s  {:>6.0} articles/s  peak RSS {:>5.0} MB  (runs: {})",
             label(job),
             bytes / 1e6 / wall,
             docs as f64 / wall,
             rss[c] as f64 / 1024.0,
             walls[c].iter().map(|w| format!("{w:.2}")).collect::<Vec<_>>().join(" ")
         );
-        rows.push(json!({"command": label(job), "threads": threads, "median_wall_s": wall, "max_rss_kb": rss[c],
-            "mb_per_s": bytes / 1e6 / wall, "articles_per_s": docs as f64 / wall}));
+        rows.push(json!({"command": label(job), "input": input, "threads": threads, "median_wall_s": wall,
+            "max_rss_kb": rss[c], "mb_per_s": bytes / 1e6 / wall, "articles_per_s": docs as f64 / wall}));
     }
-    let wall_of = |job: &str, t: usize| {
-        median(walls[configs.iter().position(|&c| c == (job, t)).expect("in the rotation")].clone())
+    let wall_of = |job: &str, t: usize, zst: bool| {
+        median(walls[configs.iter().position(|&c| c == (job, t, zst)).expect("in the rotation")].clone())
     };
-    let ratio = |job: &str, t: usize| wall_of(job, t) / wall_of("dedup", t);
+    let ratio = |job: &str, t: usize, zst: bool| wall_of(job, t, zst) / wall_of("dedup", t, zst);
     for job in ["cluster", "stories"] {
         println!(
             "{} / dedup: {:.2}x with --threads 1, {:.2}x with --threads 2",
             label(job),
-            ratio(job, 1),
-            ratio(job, 2)
+            ratio(job, 1, false),
+            ratio(job, 2, false)
         );
     }
+    let shipped_ratio = shipped.is_some().then(|| {
+        let (r1, r2) = (ratio("cluster", 1, true), ratio("cluster", 2, true));
+        println!("cluster / dedup on the zstd file as shipped: {r1:.2}x with --threads 1, {r2:.2}x with --threads 2");
+        json!({"threads_1": r1, "threads_2": r2})
+    });
 
     let mut scaling = Vec::new();
     for (by_time, how) in [(true, "first N by time"), (false, "every k-th")] {
@@ -167,8 +194,9 @@ fn main() {
     }
     let results = json!({
         "corpus_bytes": bytes, "articles": docs, "runs": runs, "runs_full": rows,
-        "cluster_over_dedup": {"threads_1": ratio("cluster", 1), "threads_2": ratio("cluster", 2)},
-        "no_divergence_over_dedup": {"threads_1": ratio("stories", 1), "threads_2": ratio("stories", 2)},
+        "cluster_over_dedup": {"threads_1": ratio("cluster", 1, false), "threads_2": ratio("cluster", 2, false)},
+        "no_divergence_over_dedup": {"threads_1": ratio("stories", 1, false), "threads_2": ratio("stories", 2, false)},
+        "cluster_over_dedup_shipped_zstd": shipped_ratio,
         "scaling_threads_2": scaling,
     });
     let dir = manifest_dir().join("target/bench-results");

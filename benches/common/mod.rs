@@ -45,13 +45,18 @@ pub fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-pub fn plain_corpus() -> Option<PathBuf> {
+/// The corpus as shipped (`$RIWAYA_CORPUS`, else the shared zstd file), if
+/// present.
+pub fn shipped_corpus() -> Option<PathBuf> {
     let src = std::env::var_os("RIWAYA_CORPUS")
         .map(PathBuf::from)
         .unwrap_or_else(|| manifest_dir().join("../shared/corpus/ant-news.jsonl.zst"));
-    if !src.exists() {
-        return None;
-    }
+    src.exists().then_some(src)
+}
+
+/// The corpus decompressed into `target/bench-data` (once), if present.
+pub fn plain_corpus() -> Option<PathBuf> {
+    let src = shipped_corpus()?;
     let dir = manifest_dir().join("target/bench-data");
     std::fs::create_dir_all(&dir).ok()?;
     let out = dir.join("ant-news.jsonl");
