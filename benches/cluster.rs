@@ -25,7 +25,7 @@
 
 mod common;
 
-use common::{manifest_dir, measure, median, plain_corpus, shipped_corpus};
+use common::{ZSTD_MAGIC, manifest_dir, measure, median, plain_corpus, shipped_corpus};
 use riwaya::date::parse_published;
 use serde_json::json;
 use std::io::{BufRead, Write};
@@ -92,9 +92,6 @@ fn run(job: &str, threads: usize, input: &Path) -> common::Measured {
     measure(&mut cmd)
 }
 
-/// The magic number a zstd frame starts with.
-const ZSTD: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
-
 /// How a job of the rotation is shown.
 fn label(job: &str) -> &'static str {
     match job {
@@ -118,10 +115,12 @@ fn main() {
     drop(data);
     let runs: usize = std::env::var("RIWAYA_CLUSTER_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(3);
 
-    // The corpus as shipped, when it is compressed (else it is the plain file).
+    // The corpus as shipped, when it is a zstd file (a plain one is the rows
+    // above already).
     let zstd_file = |p: &Path| {
         let mut magic = [0u8; 4];
-        std::fs::File::open(p).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic)).is_ok() && magic == ZSTD
+        std::fs::File::open(p).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic)).is_ok()
+            && magic == ZSTD_MAGIC
     };
     let shipped = shipped_corpus().filter(|s| zstd_file(s));
     let mut configs = vec![

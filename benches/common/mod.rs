@@ -45,6 +45,9 @@ pub fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// The magic number a zstd frame starts with.
+pub const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+
 /// The corpus as shipped (`$RIWAYA_CORPUS`, else the shared zstd file), if
 /// present.
 pub fn shipped_corpus() -> Option<PathBuf> {
@@ -62,7 +65,7 @@ pub fn plain_corpus() -> Option<PathBuf> {
     let out = dir.join("ant-news.jsonl");
     if !out.exists() {
         let data = std::fs::read(&src).ok()?;
-        let plain = if data.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) { zstd::decode_all(&data[..]).ok()? } else { data };
+        let plain = if data.starts_with(&ZSTD_MAGIC) { zstd::decode_all(&data[..]).ok()? } else { data };
         std::fs::write(&out, plain).ok()?;
     }
     Some(out)
