@@ -933,45 +933,100 @@ mod proptests {
     use proptest::prelude::*;
     use std::borrow::Cow;
 
+    /// Words of news text: agency names in and out of context, marks,
+    /// tatweel, Latin script.
+    const NEWS_WORDS: &[&str] = &[
+        "قال",
+        "وكالة",
+        "سانا",
+        "«فارس»",
+        "(إرنا)",
+        "أ ف ب",
+        "فرانس برس",
+        "للأنباء",
+        "على حد وصفها",
+        "مَرْحَباً",
+        "الـــحكومة",
+        "Reuters",
+        "AFP",
+        "Télam",
+    ];
+
+    /// Lines of up to 40 pieces: `words`, Arabic letters, `between` pieces
+    /// and, now and then, any character `allowed` lets through.
+    fn line_of(
+        words: Vec<&'static str>,
+        between: Vec<&'static str>,
+        allowed: impl Fn(&char) -> bool + 'static,
+    ) -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            4 => proptest::sample::select(words).prop_map(String::from),
+            3 => proptest::char::range('\u{0621}', '\u{064A}').prop_map(String::from),
+            3 => proptest::sample::select(between).prop_map(String::from),
+            1 => any::<char>().prop_filter("an allowed character", allowed).prop_map(String::from),
+        ];
+        proptest::collection::vec(piece, 0..40).prop_map(|v| v.concat())
+    }
+
     /// Lines made of pieces news text is made of, with the characters the
     /// offsets and breaks depend on (marks, spaces L1 rewrites, quotation
     /// marks, digits and their separators, presentation forms), and agency
     /// names in and out of context.
     fn line() -> impl Strategy<Value = String> {
-        let piece = prop_oneof![
-            4 => proptest::sample::select(vec![
-                "قال", "وكالة", "سانا", "«فارس»", "(إرنا)", "أ ف ب", "فرانس برس", "للأنباء", "على حد وصفها",
-                "مَرْحَباً", "الـــحكومة", "Reuters", "AFP", "Télam", "ﻻ", "٣٫٥", "١٬٠٠٠", "27.5", "3.",
-            ]).prop_map(String::from),
-            3 => proptest::char::range('\u{0621}', '\u{064A}').prop_map(String::from),
-            3 => proptest::sample::select(vec![
+        line_of(
+            [NEWS_WORDS, &["ﻻ", "٣٫٥", "١٬٠٠٠", "27.5", "3."]].concat(),
+            vec![
                 " ", " ", "  ", "\u{00A0}", "\u{2026}", ".", "!", "؟", "۔", "،", "\"", "«", "»", "“", "”", "'", "(",
                 ")", "\u{0651}", "\u{200F}", "\u{0640}", "\t", "\r", "٬", "٫", "x", "7", "\u{0301}", "\u{FF02}",
-            ]).prop_map(String::from),
-            1 => any::<char>().prop_map(String::from),
-        ];
-        proptest::collection::vec(piece, 0..40).prop_map(|v| v.concat())
+            ],
+            |_| true,
+        )
     }
 
     /// Lines of characters that do the same wherever they stand (no line
     /// breaks, digit separators, no-break spaces or ellipses): the lines
     /// [`Builder::words_line`] reads.
     fn plain_line() -> impl Strategy<Value = String> {
-        let plain = |c: &char| class_of(*c) != Class::Context;
-        let piece = prop_oneof![
-            4 => proptest::sample::select(vec![
-                "قال", "وكالة", "سانا", "«فارس»", "(إرنا)", "أ ف ب", "فرانس برس", "للأنباء", "على حد وصفها",
-                "مَرْحَباً", "الـــحكومة", "Reuters", "AFP", "Télam", "٣.٥", "27.5", "3.", "3. 4", "1.2.",
-            ]).prop_map(String::from),
-            3 => proptest::char::range('\u{0621}', '\u{064A}').prop_map(String::from),
-            3 => proptest::sample::select(vec![
-                " ", " ", "  ", "   ", ".", "!", "؟", "۔", "،", "\"", "«", "»", "“", "”", "'", "(", ")", "\u{0651}",
-                "\u{064E}", "\u{200F}", "\u{0640}", "\t", " \t ", "x", "7", "٧", "?", "\u{0610}", "\u{00A0}",
-                "\u{00A0}\u{00A0}", "\u{202F}", "\u{0651}\u{00A0}", "\u{0640}\u{00A0}", " \u{00A0}",
-            ]).prop_map(String::from),
-            1 => any::<char>().prop_filter("a plain character", plain).prop_map(String::from),
-        ];
-        proptest::collection::vec(piece, 0..40).prop_map(|v| v.concat())
+        line_of(
+            [NEWS_WORDS, &["٣.٥", "27.5", "3.", "3. 4", "1.2."]].concat(),
+            vec![
+                " ",
+                " ",
+                "  ",
+                "   ",
+                ".",
+                "!",
+                "؟",
+                "۔",
+                "،",
+                "\"",
+                "«",
+                "»",
+                "“",
+                "”",
+                "'",
+                "(",
+                ")",
+                "\u{0651}",
+                "\u{064E}",
+                "\u{200F}",
+                "\u{0640}",
+                "\t",
+                " \t ",
+                "x",
+                "7",
+                "٧",
+                "?",
+                "\u{0610}",
+                "\u{00A0}",
+                "\u{00A0}\u{00A0}",
+                "\u{202F}",
+                "\u{0651}\u{00A0}",
+                "\u{0640}\u{00A0}",
+                " \u{00A0}",
+            ],
+            |c| class_of(*c) != Class::Context,
+        )
     }
 
     /// An article of `title` and `text`.

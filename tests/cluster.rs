@@ -276,8 +276,7 @@ fn divergence_measured_in_batches_equals_all_at_once() {
     // kept while the run measures the stories (as they close), with the
     // same results, and removed with the run's end.
     let zst = dir.path().join("news.jsonl.zst");
-    std::fs::write(&zst, zstd::encode_all(&std::fs::read(dir.path().join("news.jsonl")).unwrap()[..], 3).unwrap())
-        .unwrap();
+    write_zstd_copy(&dir.path().join("news.jsonl"), &zst);
     let zst_inputs = Inputs::open(&[zst]).unwrap();
     let streamed = run_cluster(&zst_inputs, &job, &NoProgress).unwrap();
     assert_eq!(streamed.stories, all.stories);
@@ -300,7 +299,7 @@ fn compressed_input_without_a_temporary_directory() {
     let plain = dir.path().join("news.jsonl");
     write_jsonl(&plain, &news_batch());
     let zst = dir.path().join("news.jsonl.zst");
-    std::fs::write(&zst, zstd::encode_all(&std::fs::read(&plain).unwrap()[..], 3).unwrap()).unwrap();
+    write_zstd_copy(&plain, &zst);
     let run = |input: &std::path::Path, out: &str, tmp: &std::path::Path| {
         let out = dir.path().join(out);
         let done = riwaya().arg("cluster").arg(input).arg("-o").arg(&out).arg("-q").env("TMPDIR", tmp).output();

@@ -119,7 +119,7 @@ fn compressed_input_is_written_from_its_decompressed_copy() {
     let input = batch_file(dir.path());
     let plain = riwaya().arg("dedup").arg(&input).arg("-q").output().unwrap().stdout;
     let zst = dir.path().join("batch.jsonl.zst");
-    std::fs::write(&zst, zstd::encode_all(&std::fs::read(&input).unwrap()[..], 3).unwrap()).unwrap();
+    write_zstd_copy(&input, &zst);
     let inputs = Inputs::open(std::slice::from_ref(&zst)).unwrap();
     let mut run = run_dedup(&inputs, &DedupJob::default(), &NoProgress).unwrap();
     let copy = run.corpus.spool(0).expect("a decompressed copy").to_path_buf();
@@ -131,7 +131,7 @@ fn compressed_input_is_written_from_its_decompressed_copy() {
     assert_eq!(out, plain);
     assert!(run.corpus.spool(0).is_none() && !copy.exists(), "the copy is removed once written");
     // Without the copy, the compressed file is streamed again.
-    std::fs::write(&zst, zstd::encode_all(&std::fs::read(&input).unwrap()[..], 3).unwrap()).unwrap();
+    write_zstd_copy(&input, &zst);
     let job = DedupJob { copy_compressed: false, ..DedupJob::default() };
     let mut run = run_dedup(&inputs, &job, &NoProgress).unwrap();
     assert!(run.corpus.spool(0).is_none());
@@ -147,7 +147,7 @@ fn compressed_dedup_without_a_temporary_directory() {
     let dir = tempfile::tempdir().unwrap();
     let input = batch_file(dir.path());
     let zst = dir.path().join("batch.jsonl.zst");
-    std::fs::write(&zst, zstd::encode_all(&std::fs::read(&input).unwrap()[..], 3).unwrap()).unwrap();
+    write_zstd_copy(&input, &zst);
     let run = |input: &std::path::Path, tmp: &std::path::Path| {
         let out = riwaya().arg("dedup").arg(input).arg("-q").env("TMPDIR", tmp).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -172,7 +172,7 @@ fn compressed_standard_and_remapped_inputs() {
     std::fs::write(&gz, enc.finish().unwrap()).unwrap();
     assert_eq!(riwaya().arg("dedup").arg(&gz).arg("-q").output().unwrap().stdout, plain);
     let zst = dir.path().join("batch.jsonl.zst");
-    std::fs::write(&zst, zstd::encode_all(&std::fs::read(&input).unwrap()[..], 3).unwrap()).unwrap();
+    write_zstd_copy(&input, &zst);
     assert_eq!(riwaya().arg("dedup").arg(&zst).arg("-q").output().unwrap().stdout, plain);
     // Standard input, plain and compressed.
     let stdin = riwaya().arg("dedup").arg("-q").pipe_stdin(&input).unwrap().output().unwrap();

@@ -37,6 +37,11 @@ pub fn write_jsonl(path: &Path, records: &[Value]) {
     std::fs::write(path, body).unwrap();
 }
 
+/// Writes `plain` zstd-compressed to `to`.
+pub fn write_zstd_copy(plain: &Path, to: &Path) {
+    std::fs::write(to, zstd::encode_all(&std::fs::read(plain).unwrap()[..], 3).unwrap()).unwrap();
+}
+
 /// A small news batch made from the seeds, with known near-duplicates:
 /// - `eb-1` (seed 000, Enab Baladi, 27 Feb) and `sh-1`, a repost a day later
 ///   with a sentence added to one paragraph (Jaccard about 0.9, and longer);
