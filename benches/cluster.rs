@@ -25,7 +25,7 @@
 
 mod common;
 
-use common::{ZSTD_MAGIC, manifest_dir, measure, median, plain_corpus, shipped_corpus};
+use common::{is_zstd, manifest_dir, measure, median, plain_corpus, shipped_corpus};
 use riwaya::date::parse_published;
 use serde_json::json;
 use std::io::{BufRead, Write};
@@ -117,12 +117,7 @@ fn main() {
 
     // The corpus as shipped, when it is a zstd file (a plain one is the rows
     // above already).
-    let zstd_file = |p: &Path| {
-        let mut magic = [0u8; 4];
-        std::fs::File::open(p).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic)).is_ok()
-            && magic == ZSTD_MAGIC
-    };
-    let shipped = shipped_corpus().filter(|s| zstd_file(s));
+    let shipped = shipped_corpus().filter(|s| is_zstd(s));
     let mut configs = vec![
         ("dedup", 1, false),
         ("stories", 1, false),

@@ -28,12 +28,12 @@ use riwaya::progress::NoProgress;
 use riwaya::shingle::{Scratch, ShingleKind, Shingler, into_set};
 use riwaya::story::{Idf, cluster};
 use std::hint::black_box;
+use std::path::PathBuf;
 
 /// The `riwaya` binary's allocator, so that a stage takes the time it takes
 /// in a run (under glibc's, malloc and free were a tenth of `story/diverge`).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use std::path::PathBuf;
 
 /// The shared corpus, decompressed, if it is present.
 fn corpus() -> Option<Vec<u8>> {

@@ -13,6 +13,13 @@ fn batch_file(dir: &std::path::Path) -> std::path::PathBuf {
     p
 }
 
+/// The news batch in `dir`, plain and zstd-compressed: (plain, compressed).
+fn batch_files(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (plain, zst) = (batch_file(dir), dir.join("batch.jsonl.zst"));
+    write_zstd_copy(&plain, &zst);
+    (plain, zst)
+}
+
 #[test]
 fn reposts_and_wire_copies_are_removed_and_the_rest_kept_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
@@ -116,10 +123,8 @@ fn compressed_input_is_written_from_its_decompressed_copy() {
     use riwaya::job::{DedupJob, run_dedup};
     use riwaya::progress::NoProgress;
     let dir = tempfile::tempdir().unwrap();
-    let input = batch_file(dir.path());
+    let (input, zst) = batch_files(dir.path());
     let plain = riwaya().arg("dedup").arg(&input).arg("-q").output().unwrap().stdout;
-    let zst = dir.path().join("batch.jsonl.zst");
-    write_zstd_copy(&input, &zst);
     let inputs = Inputs::open(std::slice::from_ref(&zst)).unwrap();
     let mut run = run_dedup(&inputs, &DedupJob::default(), &NoProgress).unwrap();
     let copy = run.corpus.spool(0).expect("a decompressed copy").to_path_buf();
@@ -145,9 +150,7 @@ fn compressed_input_is_written_from_its_decompressed_copy() {
 #[test]
 fn compressed_dedup_without_a_temporary_directory() {
     let dir = tempfile::tempdir().unwrap();
-    let input = batch_file(dir.path());
-    let zst = dir.path().join("batch.jsonl.zst");
-    write_zstd_copy(&input, &zst);
+    let (input, zst) = batch_files(dir.path());
     let run = |input: &std::path::Path, tmp: &std::path::Path| {
         let out = riwaya().arg("dedup").arg(input).arg("-q").env("TMPDIR", tmp).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -163,7 +166,7 @@ fn compressed_dedup_without_a_temporary_directory() {
 #[test]
 fn compressed_standard_and_remapped_inputs() {
     let dir = tempfile::tempdir().unwrap();
-    let input = batch_file(dir.path());
+    let (input, zst) = batch_files(dir.path());
     let plain = riwaya().arg("dedup").arg(&input).arg("-q").output().unwrap().stdout;
     // gzip named .jsonl, zstd named .zst: detected by content.
     let gz = dir.path().join("batch-gz.jsonl");
@@ -171,8 +174,6 @@ fn compressed_standard_and_remapped_inputs() {
     enc.write_all(&std::fs::read(&input).unwrap()).unwrap();
     std::fs::write(&gz, enc.finish().unwrap()).unwrap();
     assert_eq!(riwaya().arg("dedup").arg(&gz).arg("-q").output().unwrap().stdout, plain);
-    let zst = dir.path().join("batch.jsonl.zst");
-    write_zstd_copy(&input, &zst);
     assert_eq!(riwaya().arg("dedup").arg(&zst).arg("-q").output().unwrap().stdout, plain);
     // Standard input, plain and compressed.
     let stdin = riwaya().arg("dedup").arg("-q").pipe_stdin(&input).unwrap().output().unwrap();

@@ -2,7 +2,7 @@
 //! how a child process is timed (wall time and peak RSS).
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
@@ -47,6 +47,14 @@ pub fn median(mut v: Vec<f64>) -> f64 {
 
 /// The magic number a zstd frame starts with.
 pub const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+
+/// Whether the file at `path` is zstd-compressed (starts with
+/// [`ZSTD_MAGIC`]).
+pub fn is_zstd(path: &Path) -> bool {
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic)).is_ok()
+        && magic == ZSTD_MAGIC
+}
 
 /// The corpus as shipped (`$RIWAYA_CORPUS`, else the shared zstd file), if
 /// present.
