@@ -479,6 +479,15 @@ mod tests {
         }
     }
 
+    /// [`sort_keys`] gives what a plain sort gives.
+    fn sorts_as_plainly(keys: Vec<u64>) -> Result<(), proptest::test_runner::TestCaseError> {
+        let mut want = keys.clone();
+        want.sort_unstable();
+        let (mut keys, mut out) = (keys, Vec::new());
+        proptest::prop_assert_eq!(sort_keys(&mut keys, &mut out), &want[..]);
+        Ok(())
+    }
+
     proptest::proptest! {
         /// Sorting by bucket gives the plain sort, for few and many keys,
         /// spread or crowded into a few buckets, with repeats.
@@ -489,10 +498,7 @@ mod tests {
                 proptest::strategy::Strategy::prop_map((0u64..4, 0u64..50), |(top, low)| (top << 56) | low),
             ], 0..600),
         ) {
-            let mut want = keys.clone();
-            want.sort_unstable();
-            let (mut keys, mut out) = (keys, Vec::new());
-            proptest::prop_assert_eq!(sort_keys(&mut keys, &mut out), &want[..]);
+            sorts_as_plainly(keys)?;
         }
 
         /// Keys spread as hashes are (the insertion pass), with repeats.
@@ -503,10 +509,7 @@ mod tests {
                 1 => proptest::strategy::Strategy::prop_map(0u64..20, |i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
             ], 0..800),
         ) {
-            let mut want = keys.clone();
-            want.sort_unstable();
-            let (mut keys, mut out) = (keys, Vec::new());
-            proptest::prop_assert_eq!(sort_keys(&mut keys, &mut out), &want[..]);
+            sorts_as_plainly(keys)?;
         }
 
         /// A field read by the fast path gives the features (terms, quotes,
