@@ -12,6 +12,8 @@
 //! stories covered by several outlets form as in the whole corpus);
 //! otherwise the bundled seed articles, so the benchmarks always run.
 
+mod common;
+
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use riwaya::background::{builtin, token_key};
 use riwaya::cluster::{ClusterJob, run_cluster, story_items};
@@ -35,13 +37,10 @@ use std::path::PathBuf;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// The shared corpus, decompressed, if it is present.
+/// The shared corpus, decompressed ([`common::plain_corpus`]), if it is
+/// present.
 fn corpus() -> Option<Vec<u8>> {
-    let corpus = std::env::var_os("RIWAYA_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/ant-news.jsonl.zst"));
-    let data = std::fs::read(corpus).ok()?;
-    Some(zstd::decode_all(&data[..]).unwrap_or(data))
+    std::fs::read(common::plain_corpus()?).ok()
 }
 
 fn texts() -> Vec<String> {
