@@ -37,7 +37,7 @@ use std::process::Command;
 fn subset(corpus: &Path, n: usize, by_time: bool) -> PathBuf {
     let name = if by_time { format!("first-{n}") } else { format!("every-kth-{n}") };
     let out = manifest_dir().join(format!("target/bench-data/subset-{name}.jsonl"));
-    if !out.exists() {
+    common::derived(&out, corpus, |out| {
         let lines: Vec<String> = std::io::BufReader::new(std::fs::File::open(corpus).expect("corpus"))
             .lines()
             .map(|l| l.expect("line"))
@@ -60,13 +60,14 @@ fn subset(corpus: &Path, n: usize, by_time: bool) -> PathBuf {
         } else {
             (0..total).map(|i| (i + 1) * n / total > i * n / total).collect()
         };
-        let mut w = std::io::BufWriter::new(std::fs::File::create(&out).expect("subset"));
+        let mut w = std::io::BufWriter::new(std::fs::File::create(out).expect("subset"));
         for (line, _) in lines.iter().zip(&keep).filter(|(_, k)| **k) {
             writeln!(w, "{line}").expect("write");
         }
         w.flush().expect("flush");
-    }
-    out
+        Some(())
+    })
+    .expect("subset of the corpus")
 }
 
 /// A job of the rotation: `dedup`, `cluster`, or `cluster --no-divergence`

@@ -65,16 +65,36 @@ pub fn shipped_corpus() -> Option<PathBuf> {
     src.exists().then_some(src)
 }
 
-/// The corpus decompressed into `target/bench-data` (once), if present.
+/// The corpus decompressed into `target/bench-data`, if present; made
+/// again when the corpus is another file or has changed ([`derived`]).
 pub fn plain_corpus() -> Option<PathBuf> {
     let src = shipped_corpus()?;
     let dir = manifest_dir().join("target/bench-data");
     std::fs::create_dir_all(&dir).ok()?;
-    let out = dir.join("ant-news.jsonl");
-    if !out.exists() {
+    derived(&dir.join("ant-news.jsonl"), &src, |out| {
         let data = std::fs::read(&src).ok()?;
         let plain = if data.starts_with(&ZSTD_MAGIC) { zstd::decode_all(&data[..]).ok()? } else { data };
-        std::fs::write(&out, plain).ok()?;
+        std::fs::write(out, plain).ok()
+    })
+}
+
+/// `out`, a file made from `src` by `make`: reused when a stamp beside it
+/// (`out` + `.source`) names the same `src` (path, size, modification
+/// time), else made again and stamped. `None` when `make` fails.
+pub fn derived(out: &Path, src: &Path, make: impl FnOnce(&Path) -> Option<()>) -> Option<PathBuf> {
+    let stamp_of = |src: &Path| {
+        let meta = std::fs::metadata(src).ok()?;
+        let modified = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+        Some(format!("{}\t{}\t{}", std::fs::canonicalize(src).ok()?.display(), meta.len(), modified.as_nanos()))
+    };
+    let mut stamp_file = out.as_os_str().to_owned();
+    stamp_file.push(".source");
+    let stamp = stamp_of(src)?;
+    if out.exists() && std::fs::read_to_string(&stamp_file).ok().as_deref() == Some(stamp.as_str()) {
+        return Some(out.to_path_buf());
     }
-    Some(out)
+    let _ = std::fs::remove_file(&stamp_file);
+    make(out)?;
+    std::fs::write(&stamp_file, stamp).ok()?;
+    Some(out.to_path_buf())
 }
