@@ -403,9 +403,21 @@ fn dot_sorted(a: &[(u32, u32, f64)], b: &[f64]) -> f64 {
 /// sentence matching goes through each member's postings of content stems,
 /// so a story of n members costs n² cheap comparisons, not n² rebuilds.
 pub fn diverge(story: &StoryText, idf: &Idf<'_>) -> Vec<Divergence> {
+    diverge_with(story, idf, true)
+}
+
+/// [`diverge`]; `reuse_copies`: measure each copy through its first copy
+/// (false: every member on its own, for tests).
+fn diverge_with(story: &StoryText, idf: &Idf<'_>, reuse_copies: bool) -> Vec<Divergence> {
     let members = &story.members;
     let n = members.len();
-    let vocab = Vocab::new(members.iter().map(|m| m.tokens.iter().map(|t| t.key)), |k| idf.idf(k));
+    // A member that is a copy of an earlier one (a repost) shares its
+    // stems, tables, alignments and distinctive terms: each is computed
+    // once, for the first of the copies (`first[x]`).
+    let first = if reuse_copies { first_copies(members) } else { (0..n).collect() };
+    let distinct: Vec<usize> = (0..n).filter(|&x| first[x] == x).collect();
+    let mut vocab = Vocab::new(distinct.iter().map(|&x| members[x].tokens.iter().map(|t| t.key)), |k| idf.idf(k));
+    vocab.ids = spread(vocab.ids, &first);
     // Each quote's 3-grams, member by member, quote by quote.
     let quoted: Vec<Vec<Vec<u64>>> = members
         .iter()
@@ -414,21 +426,39 @@ pub fn diverge(story: &StoryText, idf: &Idf<'_>) -> Vec<Divergence> {
         .collect();
     let quote_grams: AHashSet<u64> = quoted.iter().flatten().flatten().copied().collect();
     let mut scratch = PrepareScratch::new(&vocab);
-    let prepared: Vec<Prepared> = members
+    let prepared: Vec<Prepared> = distinct
         .iter()
-        .zip(&vocab.ids)
-        .map(|(m, ids)| Prepared::new(m, ids, &vocab, &quote_grams, &mut scratch))
+        .map(|&x| Prepared::new(&members[x], &vocab.ids[x], &vocab, &quote_grams, &mut scratch))
         .collect();
+    // The prepared tables of each member (its first copy's).
+    let slot: Vec<usize> = first.iter().map(|&f| distinct.binary_search(&f).expect("a first copy")).collect();
+    let prepared: Vec<&Prepared> = slot.iter().map(|&i| &prepared[i]).collect();
     // found[x][y][s]: sentence s of x is found in y. passages[x][y]: x's
     // passages shared with y.
     let mut found: Vec<Vec<Vec<bool>>> = vec![vec![Vec::new(); n]; n];
     let mut passages: Vec<Vec<Vec<SharedPassage>>> = vec![vec![Vec::new(); n]; n];
     let mut scratch = FoundScratch::default();
+    // The pair of first copies each pair was measured as, and where.
+    let mut measured: AHashMap<(usize, usize), (usize, usize)> = AHashMap::new();
     for x in 0..n {
         for y in x + 1..n {
-            let (px, py) = aligned(&members[x], &prepared[x], &members[y], &prepared[y]);
-            found[x][y] = found_in(&members[x], &prepared[x], &px, &prepared[y], &mut scratch);
-            found[y][x] = found_in(&members[y], &prepared[y], &py, &prepared[x], &mut scratch);
+            if let Some(&(a, b)) = measured.get(&(first[x], first[y])) {
+                found[x][y] = found[a][b].clone();
+                found[y][x] = found[b][a].clone();
+                passages[x][y] = passages[a][b]
+                    .iter()
+                    .map(|p| SharedPassage { with: members[y].id.to_json(), ..p.clone() })
+                    .collect();
+                passages[y][x] = passages[b][a]
+                    .iter()
+                    .map(|p| SharedPassage { with: members[x].id.to_json(), ..p.clone() })
+                    .collect();
+                continue;
+            }
+            measured.insert((first[x], first[y]), (x, y));
+            let (px, py) = aligned(&members[x], prepared[x], &members[y], prepared[y]);
+            found[x][y] = found_in(&members[x], prepared[x], &px, prepared[y], &mut scratch);
+            found[y][x] = found_in(&members[y], prepared[y], &py, prepared[x], &mut scratch);
             passages[x][y] = px;
             passages[y][x] = py;
         }
@@ -456,6 +486,8 @@ pub fn diverge(story: &StoryText, idf: &Idf<'_>) -> Vec<Divergence> {
     let (total_counts, totals) = story_totals(vocab.len(), prepared.iter().map(|p| p.tf.as_slice()));
     let total_sq: f64 = totals.iter().map(|w| w * w).sum();
     let priors = Priors::new(&total_counts, &vocab, idf);
+    let terms: Vec<Vec<Term>> =
+        distinct.iter().map(|&x| distinctive(&members[x], &vocab.ids[x], &prepared[x].tf, &priors)).collect();
     (0..n)
         .map(|x| {
             let m = &members[x];
@@ -518,7 +550,7 @@ pub fn diverge(story: &StoryText, idf: &Idf<'_>) -> Vec<Divergence> {
                 omitted: round4(omitted),
                 similarity: round4(similarity),
                 attribution_difference: round4(attribution_difference),
-                distinctive_terms: distinctive(m, &vocab.ids[x], &own.tf, &priors),
+                distinctive_terms: terms[slot[x]].clone(),
                 attributions: m.attributions.clone(),
                 quotes: quotes(x, members, &quoted[x], &prepared),
                 passages: others.iter().flat_map(|&y| std::mem::take(&mut passages[x][y])).collect(),
@@ -537,6 +569,30 @@ pub fn diverge(story: &StoryText, idf: &Idf<'_>) -> Vec<Divergence> {
             }
         })
         .collect()
+}
+
+/// For each member, the first member that is a copy of it (the same title,
+/// text and kept lines): itself, unless an earlier one is.
+fn first_copies(members: &[MemberText]) -> Vec<usize> {
+    type Content<'m> = (&'m str, &'m str, &'m [std::ops::Range<usize>]);
+    let mut first: AHashMap<Content<'_>, usize> = AHashMap::with_capacity(members.len());
+    members
+        .iter()
+        .enumerate()
+        .map(|(x, m)| *first.entry((m.title.as_str(), m.text.as_str(), m.kept_lines.as_slice())).or_insert(x))
+        .collect()
+}
+
+/// Per-member rows from the rows of the first copies (in order): each
+/// member takes its first copy's.
+fn spread<T: Clone>(rows: Vec<T>, first: &[usize]) -> Vec<T> {
+    let mut rows = rows.into_iter();
+    let mut out: Vec<T> = Vec::with_capacity(first.len());
+    for (x, &f) in first.iter().enumerate() {
+        let row = if f == x { rows.next().expect("a row per first copy") } else { out[f].clone() };
+        out.push(row);
+    }
+    out
 }
 
 /// The passages `a` and `b` share, field by field, as each side sees them.
@@ -731,7 +787,7 @@ fn distinctive(m: &MemberText, ids: &[u32], mine: &[(u32, u32, f64)], priors: &P
 
 /// A member's quotations and the other members that carry them; `grams`:
 /// the 3-grams of each of its quotes.
-fn quotes(x: usize, members: &[MemberText], grams: &[Vec<u64>], prepared: &[Prepared]) -> Vec<Quote> {
+fn quotes(x: usize, members: &[MemberText], grams: &[Vec<u64>], prepared: &[&Prepared]) -> Vec<Quote> {
     let m = &members[x];
     m.quotes
         .iter()
@@ -764,6 +820,61 @@ pub fn default_agencies() -> Agencies {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// A copy of an earlier member (a repost under another id and outlet)
+    /// is measured through that member: the same divergences, to the bit,
+    /// as measuring every member on its own, with each passage and quote
+    /// naming the right version.
+    #[test]
+    fn copies_are_measured_as_themselves() {
+        use crate::cluster_text::prepare;
+        use crate::ids::{ArticleId, DocIdx};
+        use crate::input::Article;
+        let agencies = Agencies::default();
+        let seed = |i: usize| {
+            let prefix = format!("{i:03}_");
+            let path = std::fs::read_dir("samples")
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .find(|p| p.file_name().unwrap().to_str().unwrap().starts_with(&prefix))
+                .unwrap();
+            let raw = std::fs::read_to_string(path).unwrap();
+            let (title, text) = raw.split_once('\n').unwrap();
+            (title.to_string(), text.to_string())
+        };
+        let member = |doc: u32, id: &str, (title, text): &(String, String)| {
+            let article = Article {
+                id: ArticleId::string(id),
+                source: Some(std::borrow::Cow::Owned(format!("outlet {id}"))),
+                published: None,
+                title: std::borrow::Cow::Borrowed(title),
+                text: std::borrow::Cow::Borrowed(text),
+                url: None,
+            };
+            prepare(DocIdx(doc), &article, std::iter::once(0..text.len()).collect(), &agencies)
+        };
+        let (s0, s1, s2) = (seed(0), seed(1), seed(2));
+        let story = StoryText {
+            members: vec![
+                member(0, "a", &s0),
+                member(1, "b", &s1),
+                member(2, "a-copy", &s0),
+                member(3, "c", &s2),
+                member(4, "b-copy", &s1),
+                member(5, "a-copy-2", &s0),
+            ],
+        };
+        assert_eq!(first_copies(&story.members), [0, 1, 0, 3, 1, 0]);
+        let idf = Idf::from_counts(crate::background::builtin(), std::iter::empty(), 0);
+        let reused = diverge_with(&story, &idf, true);
+        assert_eq!(reused, diverge_with(&story, &idf, false));
+        // The copies' passages name the versions they are shared with.
+        let with = |x: usize| -> AHashSet<String> {
+            reused[x].passages.iter().map(|p| p.with.as_str().unwrap().to_string()).collect()
+        };
+        assert!(with(2).contains("a") && with(2).contains("a-copy-2") && !with(2).contains("a-copy"));
+        assert!(with(4).contains("b") && !with(4).contains("b-copy"));
+    }
 
     proptest! {
         /// Stems are numbered in key order; a member's stem table holds its
