@@ -401,7 +401,8 @@ fn dot_sorted(a: &[(u32, u32, f64)], b: &[f64]) -> f64 {
 ///
 /// Each pair of members is aligned once (the passages serve both sides);
 /// sentence matching goes through each member's postings of content stems,
-/// so a story of n members costs n² cheap comparisons, not n² rebuilds.
+/// so a story of n members costs n² cheap comparisons, not n² rebuilds. A
+/// member that repeats an earlier one (a repost) is measured through it.
 pub fn diverge(story: &StoryText, idf: &Idf<'_>) -> Vec<Divergence> {
     diverge_with(story, idf, true)
 }
