@@ -359,19 +359,48 @@ struct FieldWords<'r, 'p, 's> {
     raw: &'r str,
     pieces: &'p mut Pieces<'s>,
     dates: &'p mut DateWords,
-    /// The next word's first character: an ASCII digit in L1, and written
-    /// with آ ([`crate::textdate::DateWord::madda`]).
-    first: Option<(bool, bool)>,
+    /// The next word's start, for the dates.
+    first: Option<WordStart>,
+}
+
+/// Where a word for the dates starts.
+#[derive(Clone, Copy)]
+struct WordStart {
+    /// Its first character is an ASCII digit in L1.
+    digit: bool,
+    /// Its first character, as written and as L1 folds it.
+    c: char,
+    folded: char,
+    /// The byte of the field it is at.
+    at: usize,
+}
+
+impl WordStart {
+    /// Whether the word is written with آ ([`crate::textdate::DateWord::madda`]),
+    /// in the field `raw`: آ is kept by L1 and comes from no other character;
+    /// a prefix letter (ب ل و ف) is its own L2 form (پ is written ب by L1).
+    /// The second letter is read past what L1 deletes (بِآب). Worked out
+    /// only for the words dates keep whole.
+    fn madda(self, raw: &str) -> bool {
+        let first = if self.c == 'آ' { self.c } else { self.folded };
+        let second = if matches!(first, 'ب' | 'ل' | 'و' | 'ف') {
+            raw[self.at + self.c.len_utf8()..].chars().find(|&d| !deletes(d))
+        } else {
+            None
+        };
+        is_madda(first, second)
+    }
 }
 
 impl FieldWords<'_, '_, '_> {
     /// A word for the dates; `key`: its stem's term key, for a token.
     #[inline]
     fn date_word(&mut self, form: &str, key: Option<u64>) {
-        if let Some((digit, madda)) = self.first.take() {
+        if let Some(start) = self.first.take() {
+            let raw = self.raw;
             match key {
-                Some(key) => self.dates.word_keyed(form, digit, madda, key),
-                None => self.dates.word(form, digit, madda),
+                Some(key) => self.dates.word_keyed(form, start.digit, || start.madda(raw), key),
+                None => self.dates.word(form, start.digit, start.madda(raw)),
             }
         }
     }
@@ -409,16 +438,7 @@ impl WordSink for FieldWords<'_, '_, '_> {
         if self.dates.full() {
             return;
         }
-        // آ is kept by L1 and comes from no other character; a prefix
-        // letter (ب ل و ف) is its own L2 form (پ is written ب by L1). The
-        // second letter is read past what L1 deletes (بِآب).
-        let first = if c == 'آ' { c } else { folded };
-        let second = if matches!(first, 'ب' | 'ل' | 'و' | 'ف') {
-            self.raw[at + c.len_utf8()..].chars().find(|&d| !deletes(d))
-        } else {
-            None
-        };
-        self.first = Some((ascii_digit, is_madda(first, second)));
+        self.first = Some(WordStart { digit: ascii_digit, c, folded, at });
     }
 }
 

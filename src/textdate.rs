@@ -193,7 +193,9 @@ enum Gap {
 
 /// The first words of a text (at most a limit), as dates read them,
 /// collected from a walk over the text: the walker reports each word, whole,
-/// and the characters L1 keeps between words.
+/// and the characters L1 keeps between words. A word given with its stem
+/// key that no scan compares is kept without its form
+/// ([`DateWords::word_keyed`]).
 #[derive(Debug, Default, Clone)]
 pub struct DateWords {
     forms: String,
@@ -241,10 +243,20 @@ impl DateWords {
     /// [`DateWords::word`] for a token whose stem's term key
     /// ([`crate::background::term_key`]) is `key`: most words are told
     /// apart from dates by that key ([`may_be_anchor`]) without reading
-    /// them.
+    /// them, and a word no scan compares ([`may_be_read`]) is kept as an
+    /// empty word (which every comparison rejects, as it would the word),
+    /// without its form; `madda` is asked only for a word kept whole.
     #[inline]
-    pub fn word_keyed(&mut self, form: &str, digit_first: bool, madda: bool, key: u64) {
-        self.push(form, digit_first, madda, may_be_anchor(form, key));
+    pub fn word_keyed(&mut self, form: &str, digit_first: bool, madda: impl FnOnce() -> bool, key: u64) {
+        if self.full() {
+            return;
+        }
+        let anchor = may_be_anchor(form, key);
+        if anchor || may_be_neighbour(key) {
+            self.push(form, digit_first, madda(), anchor);
+        } else {
+            self.push("", digit_first, false, false);
+        }
     }
 
     /// Adds a word; `maybe` is false only for words that are no anchor.
@@ -484,6 +496,29 @@ pub fn may_be_anchor(form: &str, key: u64) -> bool {
         KeyFilter::of_tokens(16, anchor_names().iter().cloned().chain(prefixed))
     });
     starts_with_digits(form) || KEYS.may_contain(key)
+}
+
+/// The words other than anchors that a scan compares, in their L2 forms:
+/// each is read next to an anchor ([`scan`]) and compared whole.
+const NEIGHBOURS: &[&str] = &["من", "of", "عام", "سنه", "اول", "صباح", "مساء", "ظهر", "فجر", "عصر", "ليل"];
+
+/// Whether a word with stem key `key` may be a word a scan compares next
+/// to an anchor: [`NEIGHBOURS`], [`FORWARD`] and the second words of the
+/// two-word months (words that share a stem with one of them pass too).
+#[inline]
+fn may_be_neighbour(key: u64) -> bool {
+    static KEYS: LazyLock<KeyFilter> = LazyLock::new(|| {
+        let names = NEIGHBOURS.iter().chain(FORWARD).chain(TWO_WORD_MONTHS.iter().map(|m| &m.1));
+        KeyFilter::of_tokens(12, names.map(|n| folded(n)))
+    });
+    KEYS.may_contain(key)
+}
+
+/// Whether a date scan may read a word (L2 form, stem key `key`) for what
+/// it says: a possible anchor ([`may_be_anchor`]) or a word compared next
+/// to one ([`may_be_neighbour`]). Any other word fails every comparison.
+pub fn may_be_read(form: &str, key: u64) -> bool {
+    may_be_anchor(form, key) || may_be_neighbour(key)
 }
 
 const SHAPE_BITS: usize = 1 << 16;
@@ -741,6 +776,58 @@ mod tests {
         crate::background::token_key(form)
     }
 
+    /// `words` given again word by word with their stem keys
+    /// ([`DateWords::word_keyed`]), separators as they were read.
+    fn keyed(words: &DateWords) -> DateWords {
+        let mut out = DateWords::default();
+        out.reset(usize::MAX);
+        for w in &words.words {
+            match w.sep {
+                Sep::Slash => out.between('/', false),
+                Sep::Dash => out.between('-', false),
+                Sep::Dot => out.between('.', false),
+                Sep::Other => out.other(),
+            }
+            let form = &words.forms[w.form.start as usize..w.form.end as usize];
+            out.word_keyed(form, form.starts_with(|c: char| c.is_ascii_digit()), || w.madda, key(form));
+        }
+        out
+    }
+
+    /// Every way of writing a date that reads a word beside its anchor is
+    /// read alike from words given with their stem keys, the words no scan
+    /// compares kept without their forms.
+    #[test]
+    fn keyed_words_read_every_date_form() {
+        let r = Some(date(2022, 2, 28));
+        for text in [
+            "قال إنه في 27 من شباط 2022 التقى",
+            "met on 27 of February 2022 in",
+            "في 5 آذار عام 2022 و 6 آذار سنة 2021",
+            "يوم الأحد المقبل ثم الاثنين القادم وnext Sunday",
+            "أول أمس ووصل صباح اليوم ثم مساء اليوم وظهر اليوم وفجر اليوم وعصر اليوم وليل اليوم",
+            "في 15 كانون الثاني 2022 و 3 تشرين الأول و 4 تشرين الاول و 9 كانون الأول 2021",
+            "في 15 آذار (مارس) 2024 و 27/2/2022 و 2022-02-27 و February 27, 2022",
+        ] {
+            let plain = words(text);
+            let found = mentions(&plain, r);
+            assert!(!found.is_empty(), "{text}");
+            assert_eq!(mentions(&keyed(&plain), r), found, "{text}");
+        }
+    }
+
+    /// The words a scan compares next to an anchor pass the filter of
+    /// words read; most words do not.
+    #[test]
+    fn neighbours_pass_the_key_prefilter() {
+        let names = NEIGHBOURS.iter().chain(FORWARD).chain(TWO_WORD_MONTHS.iter().map(|m| &m.1));
+        for form in names.map(|n| folded(n)) {
+            assert!(may_be_read(&form, key(&form)), "{form}");
+        }
+        let words = ["الحكومه", "السوريه", "قال", "وزير", "الخارجيه", "the", "meeting", "دمشق", "طهران", "ايران"];
+        assert!(words.iter().all(|w| !may_be_read(w, key(w))));
+    }
+
     /// Every anchor passes the prefilter by stem key: the names, with and
     /// without a prefix, and digits.
     #[test]
@@ -766,12 +853,15 @@ mod tests {
 
     proptest::proptest! {
         /// Words given with their stem keys are read as words given alone
-        /// (every anchor passes the key prefilter): the same mentions.
+        /// (every anchor passes the key prefilter, and the words kept
+        /// without their form are words no comparison accepts): the same
+        /// mentions.
         #[test]
         fn words_by_key_read_as_words_alone(
             picks in proptest::collection::vec(proptest::sample::select(vec![
                 "27", "من", "شباط", "2022", "باب", "اب", "وشباط", "الاحد", "امس", "اول", "اليوم", "صباح", "القادم",
                 "February", "27,", "الحكومه", "و2022", "ب5", "كانون", "الثاني", "تشرين", "لاذار", "فيناير", "today",
+                "of", "عام", "سنه", "مساء", "المقبل", "next", "الاول", "قال", "وعام", "بآب", "آب", "5,", "(مارس)",
             ]), 0..30),
         ) {
             let r = Some(date(2022, 2, 28));
@@ -782,7 +872,7 @@ mod tests {
                 let folded = folded(w);
                 let digit = folded.starts_with(|c: char| c.is_ascii_digit());
                 plain.word(&folded, digit, i % 3 == 0);
-                keyed.word_keyed(&folded, digit, i % 3 == 0, key(&folded));
+                keyed.word_keyed(&folded, digit, || i % 3 == 0, key(&folded));
             }
             proptest::prop_assert_eq!(&plain.anchors, &keyed.anchors);
             proptest::prop_assert_eq!(mentions(&plain, r), mentions(&keyed, r));
