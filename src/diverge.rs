@@ -20,7 +20,7 @@
 //!   (Monroe, Colaresi and Quinn, "Fightin' words", Political Analysis 2008),
 //!   this member against the others, the prior from the story's own words and
 //!   the background table; content words with z ≥ [`DISTINCTIVE_Z`],
-//!   strongest first, at most ten;
+//!   strongest first, at most ten ([`MAX_DISTINCTIVE`]);
 //! - **attributions** ([`crate::attribution`]) and **quotes** (quoted spans
 //!   and the other versions that carry them, by half of their stem 3-grams);
 //! - **score** = 0.3·unique + 0.3·omitted + 0.2·(1 − similarity) +
@@ -705,6 +705,8 @@ pub const PRIOR_BACKGROUND: f64 = 50.0;
 /// z-score a distinctive term must reach (one-sided 90%): single articles are
 /// short, and Monroe et al.'s 1.96 was set for whole corpora of speeches.
 pub const DISTINCTIVE_Z: f64 = 1.28;
+/// Distinctive terms kept per version, strongest first.
+pub const MAX_DISTINCTIVE: usize = 10;
 /// Distinctive terms are content words: at least this IDF.
 pub const DISTINCTIVE_IDF: f64 = 2.0;
 
@@ -764,26 +766,46 @@ fn distinctive(m: &MemberText, ids: &[u32], mine: &[(u32, u32, f64)], priors: &P
             terms.push((id, Term { term: String::new(), z: round4(z), count: yi, others: yj }));
         }
     }
-    // The word as this version writes it most often (ties: the smaller form).
-    let mut forms: AHashMap<u32, AHashMap<&str, u32>> = terms.iter().map(|(id, _)| (*id, AHashMap::new())).collect();
-    if !forms.is_empty() {
-        for (t, id) in m.tokens.iter().zip(ids) {
-            if let Some(f) = forms.get_mut(id) {
-                *f.entry(m.surface(t)).or_default() += 1;
-            }
-        }
+    // Only terms at least as strong as the tenth can be among the ten
+    // kept (ties are ordered by their form): only they need one.
+    if terms.len() > MAX_DISTINCTIVE {
+        let mut z: Vec<f64> = terms.iter().map(|t| t.1.z).collect();
+        let (_, &mut tenth, _) = z.select_nth_unstable_by(MAX_DISTINCTIVE - 1, |a, b| b.total_cmp(a));
+        terms.retain(|t| t.1.z.total_cmp(&tenth).is_ge());
     }
-    for (id, term) in &mut terms {
-        term.term = forms[id]
-            .iter()
-            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-            .map(|f| f.0.to_string())
-            .unwrap_or_default();
+    let wanted: Vec<u32> = terms.iter().map(|t| t.0).collect();
+    let words = m.tokens.iter().zip(ids).map(|(t, &id)| (id, m.surface(t)));
+    for ((_, term), form) in terms.iter_mut().zip(most_written(&wanted, words)) {
+        term.term = form.to_string();
     }
     let mut terms: Vec<Term> = terms.into_iter().map(|t| t.1).collect();
     terms.sort_by(|a, b| b.z.total_cmp(&a.z).then(a.term.cmp(&b.term)));
-    terms.truncate(10);
+    terms.truncate(MAX_DISTINCTIVE);
     terms
+}
+
+/// For each stem number of `wanted` (sorted), the form `words` (stem
+/// number, form) write it in most often (ties: the smaller form; none:
+/// empty). A bit per number's low bits rules out most words at once.
+fn most_written<'w>(wanted: &[u32], words: impl Iterator<Item = (u32, &'w str)>) -> Vec<&'w str> {
+    let mut filter = [0u64; 4];
+    for id in wanted {
+        filter[(id % 256 / 64) as usize] |= 1 << (id % 64);
+    }
+    let mut forms: Vec<Vec<(&str, u32)>> = vec![Vec::new(); wanted.len()];
+    if !wanted.is_empty() {
+        for (id, form) in words {
+            if filter[(id % 256 / 64) as usize] & (1 << (id % 64)) == 0 {
+                continue;
+            }
+            let Ok(k) = wanted.binary_search(&id) else { continue };
+            match forms[k].iter_mut().find(|f| f.0 == form) {
+                Some(f) => f.1 += 1,
+                None => forms[k].push((form, 1)),
+            }
+        }
+    }
+    forms.iter().map(|f| f.iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0))).map_or("", |f| f.0)).collect()
 }
 
 /// A member's quotations and the other members that carry them; `grams`:
@@ -878,6 +900,32 @@ mod tests {
     }
 
     proptest! {
+        /// The form a stem is written in most often, ties to the smaller
+        /// form: what counting every word in a map gives.
+        #[test]
+        fn most_written_forms_are_the_counted_ones(
+            wanted in proptest::collection::btree_set(0u32..600, 0..12),
+            words in proptest::collection::vec((0u32..600, proptest::sample::select(vec!["a", "b", "ab", "ba", "c"])), 0..200),
+        ) {
+            let wanted: Vec<u32> = wanted.into_iter().collect();
+            let mut counted: std::collections::BTreeMap<u32, std::collections::BTreeMap<&str, u32>> = Default::default();
+            for &(id, form) in &words {
+                if wanted.contains(&id) {
+                    *counted.entry(id).or_default().entry(form).or_default() += 1;
+                }
+            }
+            let plain: Vec<&str> = wanted
+                .iter()
+                .map(|id| {
+                    counted.get(id).map_or("", |f| {
+                        let most = f.values().max().copied().unwrap_or(0);
+                        f.iter().find(|x| *x.1 == most).map_or("", |x| *x.0)
+                    })
+                })
+                .collect();
+            prop_assert_eq!(most_written(&wanted, words.iter().copied()), plain);
+        }
+
         /// Stems are numbered in key order; a member's stem table holds its
         /// stems in key order with their counts and weights; the story's
         /// totals are the per-stem sums over members in member order; a
