@@ -243,8 +243,8 @@ impl DateWords {
     /// [`DateWords::word`] for a token whose stem's term key
     /// ([`crate::background::term_key`]) is `key`: most words are told
     /// apart from dates by that key ([`may_be_anchor`]) without reading
-    /// them, and a word no scan compares ([`may_be_read`]) is kept as an
-    /// empty word (which every comparison rejects, as it would the word),
+    /// them, and a word no scan compares (no possible anchor, and not
+    /// [`may_be_neighbour`]) is kept as an empty word (which every comparison rejects, as it would the word),
     /// without its form; `madda` is asked only for a word kept whole.
     #[inline]
     pub fn word_keyed(&mut self, form: &str, digit_first: bool, madda: impl FnOnce() -> bool, key: u64) {
@@ -512,13 +512,6 @@ fn may_be_neighbour(key: u64) -> bool {
         KeyFilter::of_tokens(12, names.map(|n| folded(n)))
     });
     KEYS.may_contain(key)
-}
-
-/// Whether a date scan may read a word (L2 form, stem key `key`) for what
-/// it says: a possible anchor ([`may_be_anchor`]) or a word compared next
-/// to one ([`may_be_neighbour`]). Any other word fails every comparison.
-pub fn may_be_read(form: &str, key: u64) -> bool {
-    may_be_anchor(form, key) || may_be_neighbour(key)
 }
 
 const SHAPE_BITS: usize = 1 << 16;
@@ -822,10 +815,10 @@ mod tests {
     fn neighbours_pass_the_key_prefilter() {
         let names = NEIGHBOURS.iter().chain(FORWARD).chain(TWO_WORD_MONTHS.iter().map(|m| &m.1));
         for form in names.map(|n| folded(n)) {
-            assert!(may_be_read(&form, key(&form)), "{form}");
+            assert!(may_be_neighbour(key(&form)), "{form}");
         }
         let words = ["الحكومه", "السوريه", "قال", "وزير", "الخارجيه", "the", "meeting", "دمشق", "طهران", "ايران"];
-        assert!(words.iter().all(|w| !may_be_read(w, key(w))));
+        assert!(words.iter().all(|w| !may_be_anchor(w, key(w)) && !may_be_neighbour(key(w))));
     }
 
     /// Every anchor passes the prefilter by stem key: the names, with and
