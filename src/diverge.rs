@@ -431,8 +431,8 @@ fn diverge_with(story: &StoryText, idf: &Idf<'_>, reuse_copies: bool) -> Vec<Div
         .iter()
         .map(|&x| Prepared::new(&members[x], &vocab.ids[x], &vocab, &quote_grams, &mut scratch))
         .collect();
-    // The prepared tables of each member (its first copy's).
-    let slot: Vec<usize> = first.iter().map(|&f| distinct.binary_search(&f).expect("a first copy")).collect();
+    // Where each member's first copy is among the distinct members.
+    let slot: Vec<usize> = spread((0..distinct.len()).collect(), &first);
     let prepared: Vec<&Prepared> = slot.iter().map(|&i| &prepared[i]).collect();
     // found[x][y][s]: sentence s of x is found in y. passages[x][y]: x's
     // passages shared with y.
@@ -573,7 +573,10 @@ fn diverge_with(story: &StoryText, idf: &Idf<'_>, reuse_copies: bool) -> Vec<Div
 }
 
 /// For each member, the first member that is a copy of it (the same title,
-/// text and kept lines): itself, unless an earlier one is.
+/// text and kept lines): itself, unless an earlier one is. The outlet may
+/// differ: what is taken over depends on the words alone, and what depends
+/// on the outlet (attributions: an outlet naming itself is not citing)
+/// stays each member's own.
 fn first_copies(members: &[MemberText]) -> Vec<usize> {
     type Content<'m> = (&'m str, &'m str, &'m [std::ops::Range<usize>]);
     let mut first: AHashMap<Content<'_>, usize> = AHashMap::with_capacity(members.len());
