@@ -458,8 +458,8 @@ fn diverge_with(story: &StoryText, idf: &Idf<'_>, reuse_copies: bool) -> Vec<Div
             }
             measured.insert((first[x], first[y]), (x, y));
             let (px, py) = aligned(&members[x], prepared[x], &members[y], prepared[y]);
-            found[x][y] = found_in(&members[x], prepared[x], &px, prepared[y], &mut scratch);
-            found[y][x] = found_in(&members[y], prepared[y], &py, prepared[x], &mut scratch);
+            (found[x][y], found[y][x]) =
+                found_both((&members[x], prepared[x], &px), (&members[y], prepared[y], &py), &mut scratch);
             passages[x][y] = px;
             passages[y][x] = py;
         }
@@ -633,72 +633,85 @@ fn aligned(a: &MemberText, pa: &Prepared, b: &MemberText, pb: &Prepared) -> (Vec
     (for_a, for_b)
 }
 
-/// Buffers [`found_in`] reuses from pair to pair.
+/// Buffers [`found_both`] reuses from pair to pair.
 #[derive(Default)]
 struct FoundScratch {
     /// Per sentence of `b`, content stems shared with the sentence of `a`
-    /// at hand; all zero between calls.
+    /// at hand; all zero between sentences.
     counts: Vec<u32>,
     /// The sentences of `b` with a count.
     touched: Vec<u32>,
-    /// Per word of `a`: inside a passage aligned with `b` (empty when
-    /// there are no passages).
-    covered: Vec<bool>,
+    /// Per word of `a`, then of `b`: inside a passage aligned with the
+    /// other.
+    covered: [Vec<bool>; 2],
 }
 
-/// For each sentence of `a`: is it found in `b`? Either aligned passages
-/// cover half its words, or it shares at least half of its content stems
-/// (and three) with one of `b`'s sentences.
-fn found_in(
-    a: &MemberText,
-    pa: &Prepared,
-    passages: &[SharedPassage],
-    pb: &Prepared,
+/// For each sentence of `a`, and of `b`: is it found in the other member?
+/// Either passages aligned with the other (`for_a`, `for_b`) cover half its
+/// words, or it shares at least half of its content stems (and three) with
+/// one of the other's sentences.
+///
+/// The second test is symmetric (the stems two sentences share are the same
+/// seen from either side), so one sweep of `a`'s sentences through `b`'s
+/// postings decides it for both sides; a sentence of `a` is swept only while
+/// it, or some sentence of `b` that could still match, is undecided.
+fn found_both(
+    (a, pa, for_a): (&MemberText, &Prepared, &[SharedPassage]),
+    (b, pb, for_b): (&MemberText, &Prepared, &[SharedPassage]),
     scratch: &mut FoundScratch,
-) -> Vec<bool> {
+) -> (Vec<bool>, Vec<bool>) {
     let FoundScratch { counts, touched, covered } = scratch;
-    covered.clear();
-    if !passages.is_empty() {
-        covered.resize(a.tokens.len(), false);
+    // Found by the passages: at least half of the sentence's words covered.
+    let by_passages = |m: &MemberText, passages: &[SharedPassage], covered: &mut Vec<bool>| -> Vec<bool> {
+        covered.clear();
+        covered.resize(m.tokens.len(), false);
         for p in passages {
             covered[p.words_range.clone()].fill(true);
         }
+        m.sentences
+            .iter()
+            .map(|sen| {
+                let len = sen.tokens.len();
+                len > 0 && covered[sen.tokens.clone()].iter().filter(|&&c| c).count() * 2 >= len
+            })
+            .collect()
+    };
+    let [covered_a, covered_b] = covered;
+    let mut found_a = by_passages(a, for_a, covered_a);
+    let mut found_b = by_passages(b, for_b, covered_b);
+    // Sentences of `b` that are not found yet and could be (three content
+    // stems or more).
+    let mut open_b = (0..found_b.len()).filter(|&t| !found_b[t] && pb.content_of(t).len() >= 3).count();
+    if counts.len() < found_b.len() {
+        counts.resize(found_b.len(), 0);
     }
-    let b_sentences = pb.content_at.len() - 1;
-    if counts.len() < b_sentences {
-        counts.resize(b_sentences, 0);
-    }
-    (0..a.sentences.len())
-        .map(|s| {
-            let range = a.sentences[s].tokens.clone();
-            let len = range.len();
-            let aligned = if covered.is_empty() { 0 } else { covered[range].iter().filter(|&&c| c).count() };
-            if len > 0 && aligned * 2 >= len {
-                return true;
+    for (s, found_s) in found_a.iter_mut().enumerate() {
+        let mine = pa.content_of(s);
+        if mine.len() < 3 || (*found_s && open_b == 0) {
+            continue;
+        }
+        touched.clear();
+        for &k in mine {
+            for &t in pb.sentences_with(k) {
+                if counts[t as usize] == 0 {
+                    touched.push(t);
+                }
+                counts[t as usize] += 1;
             }
-            let mine = pa.content_of(s);
-            if mine.len() < 3 {
-                return false;
-            }
-            touched.clear();
-            for &k in mine {
-                for &t in pb.sentences_with(k) {
-                    if counts[t as usize] == 0 {
-                        touched.push(t);
-                    }
-                    counts[t as usize] += 1;
+        }
+        for &t in touched.iter() {
+            let t = t as usize;
+            let common = std::mem::take(&mut counts[t]) as usize;
+            if common >= 3 && common * 2 >= mine.len().min(pb.content_of(t).len()) {
+                *found_s = true;
+                if !found_b[t] {
+                    found_b[t] = true;
+                    open_b -= 1;
                 }
             }
-            let hit = touched.iter().any(|&t| {
-                let common = counts[t as usize] as usize;
-                common >= 3 && common * 2 >= mine.len().min(pb.content_of(t as usize).len())
-            });
-            for &t in touched.iter() {
-                counts[t as usize] = 0;
-            }
-            hit
-        })
-        .collect()
+        }
+    }
+    (found_a, found_b)
 }
 
 /// Prior strength (in words) of the distinctive-term scores.
@@ -851,12 +864,27 @@ mod tests {
     /// is measured through that member: the same divergences, to the bit,
     /// as measuring every member on its own, with each passage and quote
     /// naming the right version.
+    /// A member with this title and text, under `id`.
+    fn member(doc: u32, id: &str, (title, text): &(String, String)) -> MemberText {
+        use crate::ids::{ArticleId, DocIdx};
+        let article = crate::input::Article {
+            id: ArticleId::string(id),
+            source: Some(std::borrow::Cow::Owned(format!("outlet {id}"))),
+            published: None,
+            title: std::borrow::Cow::Borrowed(title),
+            text: std::borrow::Cow::Borrowed(text),
+            url: None,
+        };
+        crate::cluster_text::prepare(
+            DocIdx(doc),
+            &article,
+            std::iter::once(0..text.len()).collect(),
+            &Agencies::default(),
+        )
+    }
+
     #[test]
     fn copies_are_measured_as_themselves() {
-        use crate::cluster_text::prepare;
-        use crate::ids::{ArticleId, DocIdx};
-        use crate::input::Article;
-        let agencies = Agencies::default();
         let seed = |i: usize| {
             let prefix = format!("{i:03}_");
             let path = std::fs::read_dir("samples")
@@ -867,17 +895,6 @@ mod tests {
             let raw = std::fs::read_to_string(path).unwrap();
             let (title, text) = raw.split_once('\n').unwrap();
             (title.to_string(), text.to_string())
-        };
-        let member = |doc: u32, id: &str, (title, text): &(String, String)| {
-            let article = Article {
-                id: ArticleId::string(id),
-                source: Some(std::borrow::Cow::Owned(format!("outlet {id}"))),
-                published: None,
-                title: std::borrow::Cow::Borrowed(title),
-                text: std::borrow::Cow::Borrowed(text),
-                url: None,
-            };
-            prepare(DocIdx(doc), &article, std::iter::once(0..text.len()).collect(), &agencies)
         };
         let (s0, s1, s2) = (seed(0), seed(1), seed(2));
         let story = StoryText {
@@ -902,7 +919,54 @@ mod tests {
         assert!(with(4).contains("b") && !with(4).contains("b-copy"));
     }
 
+    /// Sentence `s` of `a` is found in `b`, decided plainly: passages
+    /// cover half its words, or it shares half of its content stems (and
+    /// three) with a sentence of `b`, the shared stems counted by sets.
+    fn found_plainly(a: &MemberText, pa: &Prepared, for_a: &[SharedPassage], pb: &Prepared, s: usize) -> bool {
+        let sen = a.sentences[s].tokens.clone();
+        let covered = sen.clone().filter(|&w| for_a.iter().any(|p| p.words_range.contains(&w))).count();
+        if !sen.is_empty() && covered * 2 >= sen.len() {
+            return true;
+        }
+        let mine: AHashSet<u32> = pa.content_of(s).iter().copied().collect();
+        (0..pb.content_at.len() - 1).any(|t| {
+            let theirs: AHashSet<u32> = pb.content_of(t).iter().copied().collect();
+            let common = mine.intersection(&theirs).count();
+            common >= 3 && common * 2 >= mine.len().min(theirs.len())
+        })
+    }
+
     proptest! {
+        /// One sweep decides both sides of a pair as each side alone would.
+        #[test]
+        fn found_both_decides_each_side_as_alone(
+            texts in proptest::collection::vec(
+                proptest::collection::vec(
+                    proptest::collection::vec(proptest::sample::select(
+                        vec!["zorb", "quax", "plim", "vrek", "talu", "mesk", "dornu", "fip", "gazo"]), 1..9),
+                    1..8),
+                2..3),
+        ) {
+            let text = |sentences: &Vec<Vec<&str>>| {
+                let body: Vec<String> = sentences.iter().map(|w| w.join(" ")).collect();
+                ("headline".to_string(), body.join(". "))
+            };
+            let story = StoryText { members: vec![member(0, "a", &text(&texts[0])), member(1, "b", &text(&texts[1]))] };
+            let idf = Idf::from_counts(crate::background::builtin(), std::iter::empty(), 0);
+            let (a, b) = (&story.members[0], &story.members[1]);
+            let vocab = Vocab::new(story.members.iter().map(|m| m.tokens.iter().map(|t| t.key)), |k| idf.idf(k));
+            let mut scratch = PrepareScratch::new(&vocab);
+            let none = AHashSet::new();
+            let pa = Prepared::new(a, &vocab.ids[0], &vocab, &none, &mut scratch);
+            let pb = Prepared::new(b, &vocab.ids[1], &vocab, &none, &mut scratch);
+            let (for_a, for_b) = aligned(a, &pa, b, &pb);
+            let (found_a, found_b) = found_both((a, &pa, &for_a), (b, &pb, &for_b), &mut FoundScratch::default());
+            let plain_a: Vec<bool> = (0..a.sentences.len()).map(|s| found_plainly(a, &pa, &for_a, &pb, s)).collect();
+            let plain_b: Vec<bool> = (0..b.sentences.len()).map(|t| found_plainly(b, &pb, &for_b, &pa, t)).collect();
+            prop_assert_eq!(found_a, plain_a);
+            prop_assert_eq!(found_b, plain_b);
+        }
+
         /// The form a stem is written in most often, ties to the smaller
         /// form: what counting every word in a map gives.
         #[test]
