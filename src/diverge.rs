@@ -29,11 +29,11 @@
 //!   others cite (0 when nobody cites any). Every component is reported next
 //!   to it.
 
-use crate::align::{AlignOptions, SeedIndex, align_indexed, seed_hashes};
+use crate::align::{AlignOptions, SeedIndex, align_indexed};
 use crate::attribution::{Agencies, Attribution};
 use crate::background::term_key;
 use crate::cluster_text::{Field, MemberText};
-use crate::hash::hash_u64s;
+use crate::hash::{hash_u32s, mix64};
 use crate::story::{Idf, log_tf};
 use ahash::{AHashMap, AHashSet};
 use serde::Serialize;
@@ -239,9 +239,19 @@ struct Prepared {
     norm: f64,
 }
 
-/// A stem 3-gram, from stem numbers.
+/// An n-gram of stem numbers (a 3-gram of a quote, an alignment seed) as
+/// one value for the story's in-memory tables. Up to three numbers below
+/// 2²¹ (a story has fewer stems) are packed, 21 bits each, and mixed by a
+/// bijection ([`mix64`], the SplitMix64 finalizer), so that
+/// distinct n-grams of one length never share a value and the value's bits
+/// are spread for the tables; anything else is hashed (XXH3).
+#[inline]
 fn gram(w: &[u32]) -> u64 {
-    hash_u64s(&[u64::from(w[0]), u64::from(w[1]), u64::from(w[2])], 7)
+    const BITS: u32 = 21;
+    if w.len() > 3 || w.iter().any(|&x| x >= 1 << BITS) {
+        return hash_u32s(w, 7);
+    }
+    mix64(w.iter().fold(0u64, |p, &x| (p << BITS) | u64::from(x)))
 }
 
 /// Buffers [`Prepared::new`] reuses from member to member of a story.
@@ -277,15 +287,12 @@ impl Prepared {
         m: &MemberText,
         ids: &[u32],
         vocab: &Vocab,
-        quote_grams: &AHashSet<u64>,
+        quote_grams: &nohash_hasher::IntSet<u64>,
         scratch: &mut PrepareScratch,
     ) -> Self {
         let o = AlignOptions::default();
         let fields = [m.field_tokens(Field::Title), m.field_tokens(Field::Text)];
-        let seeds = fields.clone().map(|r| {
-            let words: Vec<u64> = ids[r].iter().map(|&id| u64::from(id)).collect();
-            seed_hashes(&words, o.seed)
-        });
+        let seeds = fields.clone().map(|r| ids[r].windows(o.seed).map(gram).collect::<Vec<u64>>());
         let index = [SeedIndex::new(&seeds[0]), SeedIndex::new(&seeds[1])];
         let tf = count_stems(ids, vocab, scratch);
         let PrepareScratch { seen_in, next, .. } = scratch;
@@ -425,7 +432,7 @@ fn diverge_with(story: &StoryText, idf: &Idf<'_>, reuse_copies: bool) -> Vec<Div
         .zip(&vocab.ids)
         .map(|(m, ids)| m.quotes.iter().map(|q| ids[q.tokens.clone()].windows(3).map(gram).collect()).collect())
         .collect();
-    let quote_grams: AHashSet<u64> = quoted.iter().flatten().flatten().copied().collect();
+    let quote_grams: nohash_hasher::IntSet<u64> = quoted.iter().flatten().flatten().copied().collect();
     let mut scratch = PrepareScratch::new(&vocab);
     let prepared: Vec<Prepared> = distinct
         .iter()
@@ -936,7 +943,45 @@ mod tests {
         })
     }
 
+    /// 3-grams one or two bits apart (every bit a number below 2²¹ can
+    /// have) have distinct values: no number's bits spill onto another's.
+    #[test]
+    fn grams_a_bit_or_two_apart_differ() {
+        let base = [0x0a_5a5a_u32, 0x15_a5a5, 0x1f_0f0f];
+        let flip = |w: &mut [u32; 3], b: usize| w[b / 21] ^= 1 << (b % 21);
+        let mut seen: AHashMap<u64, [u32; 3]> = AHashMap::new();
+        for b1 in 0..63 {
+            for b2 in b1..63 {
+                let mut w = base;
+                flip(&mut w, b1);
+                if b2 != b1 {
+                    flip(&mut w, b2);
+                }
+                if let Some(other) = seen.insert(gram(&w), w) {
+                    assert_eq!(other, w, "two 3-grams share a value");
+                }
+            }
+        }
+        assert_eq!(seen.len(), 63 * 64 / 2);
+    }
+
     proptest! {
+        /// Distinct n-grams of one length have distinct values, packed or
+        /// (numbers of 2²¹ and more) hashed.
+        #[test]
+        fn grams_of_one_length_never_share_a_value(
+            a in proptest::collection::vec(0u32..(1 << 21), 1..=3),
+            b in proptest::collection::vec(0u32..(1 << 21), 1..=3),
+            wide in (1u32 << 21)..,
+        ) {
+            let b: Vec<u32> = b.into_iter().cycle().take(a.len()).collect();
+            prop_assert_eq!(gram(&a) == gram(&b), a == b);
+            let mut w = a.clone();
+            w[0] = wide;
+            prop_assert_eq!(gram(&w), hash_u32s(&w, 7));
+            prop_assert_ne!(gram(&w), gram(&a));
+        }
+
         /// One sweep decides both sides of a pair as each side alone would.
         #[test]
         fn found_both_decides_each_side_as_alone(
@@ -956,7 +1001,7 @@ mod tests {
             let (a, b) = (&story.members[0], &story.members[1]);
             let vocab = Vocab::new(story.members.iter().map(|m| m.tokens.iter().map(|t| t.key)), |k| idf.idf(k));
             let mut scratch = PrepareScratch::new(&vocab);
-            let none = AHashSet::new();
+            let none = nohash_hasher::IntSet::default();
             let pa = Prepared::new(a, &vocab.ids[0], &vocab, &none, &mut scratch);
             let pb = Prepared::new(b, &vocab.ids[1], &vocab, &none, &mut scratch);
             let (for_a, for_b) = aligned(a, &pa, b, &pb);
