@@ -670,6 +670,10 @@ fn found_both(
     let FoundScratch { counts, touched, covered } = scratch;
     // Found by the passages: at least half of the sentence's words covered.
     let by_passages = |m: &MemberText, passages: &[SharedPassage], covered: &mut Vec<bool>| -> Vec<bool> {
+        if passages.is_empty() {
+            // Most pairs (rewritten versions) share no passage.
+            return vec![false; m.sentences.len()];
+        }
         covered.clear();
         covered.resize(m.tokens.len(), false);
         for p in passages {
