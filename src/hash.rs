@@ -12,8 +12,9 @@
 
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-/// A map keyed by values that are already XXH3 hashes (term keys, seed
-/// hashes): the key is its own hash, so lookups skip hashing it again. For
+/// A map keyed by values whose bits are already spread (term keys, which
+/// are XXH3 hashes; a story's alignment seeds, packed stem numbers mixed by
+/// [`mix64`]): the key is its own hash, so lookups skip hashing it again. For
 /// maps in memory only; nothing depends on their iteration order. The price:
 /// unlike ahash's random state, a fixed seed lets someone who crafts inputs
 /// aim many keys at one bucket (slower, never wrong).

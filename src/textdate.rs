@@ -244,7 +244,7 @@ impl DateWords {
     /// ([`crate::background::term_key`]) is `key`: most words are told
     /// apart from dates by that key ([`may_be_anchor`]) without reading
     /// them, and a word no scan compares (no possible anchor, and not
-    /// [`may_be_neighbour`]) is kept as an empty word (which every comparison rejects, as it would the word),
+    /// `may_be_neighbour`) is kept as an empty word (which every comparison rejects, as it would the word),
     /// without its form; `madda` is asked only for a word kept whole.
     #[inline]
     pub fn word_keyed(&mut self, form: &str, digit_first: bool, madda: impl FnOnce() -> bool, key: u64) {
@@ -485,7 +485,7 @@ fn starts_with_digits(text: &str) -> bool {
 }
 
 /// Whether a token whose L2 form is `form` and whose stem's term key is
-/// `key` may be an anchor: true for every anchor ([`is_anchor`]) and for few
+/// `key` may be an anchor: true for every anchor (`is_anchor`) and for few
 /// other words. A bit per term key of the anchors and of their prefixed
 /// forms (words that share a stem with one of them pass too), so most words
 /// are ruled out by two byte tests and one bit test.

@@ -772,7 +772,7 @@ fn add_run<E: Entry>(
 
 /// A cluster as JSON, in the `cluster` schema: members sorted by time then
 /// id, each with `id`, `source`, `published`, `duplicate_of` (the earliest
-/// member of its near-duplicate group in the cluster, from [`duplicate_of`]),
+/// member of its near-duplicate group in the cluster, from `duplicate_of`),
 /// `divergence` (null:
 /// the index keeps no texts) and `added` when `fresh` says so.
 pub fn cluster_json(
