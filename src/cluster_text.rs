@@ -873,22 +873,15 @@ enum Reading {
 /// For each member read, the earlier member with the same title, text,
 /// outlet and kept lines, if any.
 fn first_of_same(read: &[(Fields, Vec<Range<usize>>)]) -> Vec<Option<usize>> {
-    /// Title, text, outlet and kept lines.
-    type Content<'r> = (&'r str, &'r str, Option<&'r str>, &'r [Range<usize>]);
-    let mut first: ahash::AHashMap<Content<'_>, usize> = ahash::AHashMap::with_capacity(read.len());
-    read.iter()
-        .enumerate()
-        .map(|(i, (f, kept))| {
-            let key = (f.title.as_str(), f.text.as_str(), f.source.as_deref(), kept.as_slice());
-            match first.entry(key) {
-                std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert(i);
-                    None
-                }
-            }
-        })
-        .collect()
+    let keys = read.iter().map(|(f, kept)| (f.title.as_str(), f.text.as_str(), f.source.as_deref(), kept.as_slice()));
+    first_of_equal(keys).into_iter().enumerate().map(|(i, first)| (first != i).then_some(first)).collect()
+}
+
+/// For each key, the index of the first key equal to it: its own, unless an
+/// earlier one is.
+pub(crate) fn first_of_equal<K: Eq + std::hash::Hash>(keys: impl ExactSizeIterator<Item = K>) -> Vec<usize> {
+    let mut first: ahash::AHashMap<K, usize> = ahash::AHashMap::with_capacity(keys.len());
+    keys.enumerate().map(|(i, key)| *first.entry(key).or_insert(i)).collect()
 }
 
 #[cfg(test)]

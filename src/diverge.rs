@@ -31,8 +31,8 @@
 
 use crate::align::{AlignOptions, SeedIndex, align_indexed};
 use crate::attribution::{Agencies, Attribution};
-use crate::background::term_key;
-use crate::cluster_text::{Field, MemberText};
+use crate::background::{KeyFilter, term_key};
+use crate::cluster_text::{Field, MemberText, first_of_equal};
 use crate::hash::{hash_u32s, mix64};
 use crate::story::{Idf, log_tf};
 use ahash::{AHashMap, AHashSet};
@@ -451,16 +451,14 @@ fn diverge_with(story: &StoryText, idf: &Idf<'_>, reuse_copies: bool) -> Vec<Div
     for x in 0..n {
         for y in x + 1..n {
             if let Some(&(a, b)) = measured.get(&(first[x], first[y])) {
+                // The passages of that pair, shared with this pair's members.
+                let with = |passages: &[SharedPassage], other: &MemberText| -> Vec<SharedPassage> {
+                    passages.iter().map(|p| SharedPassage { with: other.id.to_json(), ..p.clone() }).collect()
+                };
                 found[x][y] = found[a][b].clone();
                 found[y][x] = found[b][a].clone();
-                passages[x][y] = passages[a][b]
-                    .iter()
-                    .map(|p| SharedPassage { with: members[y].id.to_json(), ..p.clone() })
-                    .collect();
-                passages[y][x] = passages[b][a]
-                    .iter()
-                    .map(|p| SharedPassage { with: members[x].id.to_json(), ..p.clone() })
-                    .collect();
+                passages[x][y] = with(&passages[a][b], &members[y]);
+                passages[y][x] = with(&passages[b][a], &members[x]);
                 continue;
             }
             measured.insert((first[x], first[y]), (x, y));
@@ -585,13 +583,7 @@ fn diverge_with(story: &StoryText, idf: &Idf<'_>, reuse_copies: bool) -> Vec<Div
 /// on the outlet (attributions: an outlet naming itself is not citing)
 /// stays each member's own.
 fn first_copies(members: &[MemberText]) -> Vec<usize> {
-    type Content<'m> = (&'m str, &'m str, &'m [std::ops::Range<usize>]);
-    let mut first: AHashMap<Content<'_>, usize> = AHashMap::with_capacity(members.len());
-    members
-        .iter()
-        .enumerate()
-        .map(|(x, m)| *first.entry((m.title.as_str(), m.text.as_str(), m.kept_lines.as_slice())).or_insert(x))
-        .collect()
+    first_of_equal(members.iter().map(|m| (m.title.as_str(), m.text.as_str(), m.kept_lines.as_slice())))
 }
 
 /// Per-member rows from the rows of the first copies (in order): each
@@ -815,14 +807,14 @@ fn distinctive(m: &MemberText, ids: &[u32], mine: &[(u32, u32, f64)], priors: &P
 /// number, form) write it in most often (ties: the smaller form; none:
 /// empty). A bit per number's low bits rules out most words at once.
 fn most_written<'w>(wanted: &[u32], words: impl Iterator<Item = (u32, &'w str)>) -> Vec<&'w str> {
-    let mut filter = [0u64; 4];
-    for id in wanted {
-        filter[(id % 256 / 64) as usize] |= 1 << (id % 64);
+    let mut filter = KeyFilter::new(8);
+    for &id in wanted {
+        filter.insert(u64::from(id));
     }
     let mut forms: Vec<Vec<(&str, u32)>> = vec![Vec::new(); wanted.len()];
     if !wanted.is_empty() {
         for (id, form) in words {
-            if filter[(id % 256 / 64) as usize] & (1 << (id % 64)) == 0 {
+            if !filter.may_contain(u64::from(id)) {
                 continue;
             }
             let Ok(k) = wanted.binary_search(&id) else { continue };

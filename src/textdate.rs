@@ -244,8 +244,9 @@ impl DateWords {
     /// ([`crate::background::term_key`]) is `key`: most words are told
     /// apart from dates by that key ([`may_be_anchor`]) without reading
     /// them, and a word no scan compares (no possible anchor, and not
-    /// `may_be_neighbour`) is kept as an empty word (which every comparison rejects, as it would the word),
-    /// without its form; `madda` is asked only for a word kept whole.
+    /// `may_be_neighbour`) is kept as an empty word (which every comparison
+    /// rejects, as it would the word), without its form; `madda` is asked
+    /// only for a word kept whole.
     #[inline]
     pub fn word_keyed(&mut self, form: &str, digit_first: bool, madda: impl FnOnce() -> bool, key: u64) {
         if self.full() {
@@ -507,11 +508,13 @@ const NEIGHBOURS: &[&str] = &["من", "of", "عام", "سنه", "اول", "صب�
 /// two-word months (words that share a stem with one of them pass too).
 #[inline]
 fn may_be_neighbour(key: u64) -> bool {
-    static KEYS: LazyLock<KeyFilter> = LazyLock::new(|| {
-        let names = NEIGHBOURS.iter().chain(FORWARD).chain(TWO_WORD_MONTHS.iter().map(|m| &m.1));
-        KeyFilter::of_tokens(12, names.map(|n| folded(n)))
-    });
+    static KEYS: LazyLock<KeyFilter> = LazyLock::new(|| KeyFilter::of_tokens(12, neighbour_words()));
     KEYS.may_contain(key)
+}
+
+/// The words [`may_be_neighbour`] lets through, in their L2 forms.
+fn neighbour_words() -> impl Iterator<Item = String> {
+    NEIGHBOURS.iter().chain(FORWARD).chain(TWO_WORD_MONTHS.iter().map(|m| &m.1)).map(|n| folded(n))
 }
 
 const SHAPE_BITS: usize = 1 << 16;
@@ -813,8 +816,7 @@ mod tests {
     /// words read; most words do not.
     #[test]
     fn neighbours_pass_the_key_prefilter() {
-        let names = NEIGHBOURS.iter().chain(FORWARD).chain(TWO_WORD_MONTHS.iter().map(|m| &m.1));
-        for form in names.map(|n| folded(n)) {
+        for form in neighbour_words() {
             assert!(may_be_neighbour(key(&form)), "{form}");
         }
         let words = ["الحكومه", "السوريه", "قال", "وزير", "الخارجيه", "the", "meeting", "دمشق", "طهران", "ايران"];
