@@ -70,8 +70,11 @@ pub struct SeedIndex {
 }
 
 impl SeedIndex {
-    /// Indexes a text's seed hashes ([`seed_hashes`]), from the end, so that
-    /// each position is linked in front of the later ones.
+    /// Indexes a text's seeds, one value per window of words, from the end,
+    /// so that each position is linked in front of the later ones. The
+    /// values are keys of a [`crate::hash::KeyMap`] (not hashed again): any
+    /// values with spread bits that are equal when the windows are, such as
+    /// [`seed_hashes`] or the divergence's packed and mixed stem numbers.
     pub fn new(hashes: &[u64]) -> Self {
         let mut seeds = crate::hash::KeyMap::with_capacity_and_hasher(hashes.len(), Default::default());
         let mut next = vec![u32::MAX; hashes.len()];
@@ -122,7 +125,8 @@ pub fn align(a: &[u64], b: &[u64], o: AlignOptions) -> Vec<Passage> {
     align_indexed(&seed_hashes(a, o.seed), &SeedIndex::new(&seed_hashes(b, o.seed)), o)
 }
 
-/// As [`align`], from `a`'s seed hashes and `b`'s seed index.
+/// As [`align`], from `a`'s seeds and `b`'s seed index (seed values made
+/// the same way for both; see [`SeedIndex::new`]).
 pub fn align_indexed(a: &[u64], b: &SeedIndex, o: AlignOptions) -> Vec<Passage> {
     let n = o.seed;
     let mut chains: Vec<Chain> = Vec::new();
