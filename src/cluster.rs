@@ -248,6 +248,7 @@ pub fn story_items(
     }
     features
         .par_iter_mut()
+        .with_max_len(crate::par::LIGHT)
         .enumerate()
         .map(|(i, f)| {
             let vector = idf.numbered_vector(f, article_terms);
@@ -406,7 +407,8 @@ fn measure_batch(
 ) -> Result<Vec<MeasuredStory>> {
     let members: Vec<&[DocIdx]> = batch.iter().map(|b| b.1.as_slice()).collect();
     let read = story_texts(inputs, corpus, &members, progress)?;
-    let measured: Vec<Vec<Divergence>> = read.par_iter().map(|t| diverge(t, idf)).collect();
+    let measured: Vec<Vec<Divergence>> =
+        read.par_iter().with_max_len(crate::par::STORIES).map(|t| diverge(t, idf)).collect();
     Ok(batch.into_iter().zip(read).zip(measured).map(|((b, t), d)| (b.0, b.1, d, keep_texts.then_some(t))).collect())
 }
 

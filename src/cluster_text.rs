@@ -842,6 +842,7 @@ pub fn member_texts(
     let same = first_of_same(&read);
     let prepared: Vec<Reading> = read
         .into_par_iter()
+        .with_max_len(crate::par::ARTICLES)
         .zip(docs)
         .zip(&same)
         .map(|(((fields, kept), &doc), same)| match *same {

@@ -549,6 +549,7 @@ impl Corpus {
             open.insert(f, std::fs::File::open(path).map_err(|e| Error::io(path, e))?);
         }
         docs.par_iter()
+            .with_max_len(crate::par::ARTICLES)
             .map(|&doc| {
                 let meta = self.doc(doc);
                 let file = &inputs.files()[meta.file.0 as usize];

@@ -25,6 +25,7 @@ pub mod lsh;
 pub mod minhash;
 pub mod normalize;
 pub mod output;
+pub mod par;
 pub mod progress;
 pub mod report;
 pub mod scheme;

@@ -175,8 +175,11 @@ pub(super) fn render(
                 .collect(),
         })
         .collect();
-    let measured: Vec<Vec<Divergence>> =
-        at_hand.par_iter().map(|t| if t.members.len() >= 2 { diverge(t, &idf) } else { Vec::new() }).collect();
+    let measured: Vec<Vec<Divergence>> = at_hand
+        .par_iter()
+        .with_max_len(crate::par::STORIES)
+        .map(|t| if t.members.len() >= 2 { diverge(t, &idf) } else { Vec::new() })
+        .collect();
     let (mut versions_at_hand, mut versions_absent) = (0, 0);
     let stories: Vec<ReportStory<'_>> = chosen
         .iter()

@@ -209,6 +209,7 @@ where
         let file = &files[chunk.file.0 as usize];
         (0..chunk.spans.len())
             .into_par_iter()
+            .with_max_len(crate::par::ARTICLES)
             .map(|i| {
                 let s = &chunk.spans[i];
                 map(RecordRef {
