@@ -33,6 +33,7 @@ use crate::sign::Signatures;
 use crate::story::{Idf, Item, Story, StoryOptions, cluster_closing};
 use crate::timing::Timings;
 use rayon::prelude::*;
+use std::sync::atomic::Ordering;
 
 /// Everything a cluster run needs.
 #[derive(Debug, Clone)]
@@ -285,12 +286,17 @@ impl MemberOrder<'_> {
     }
 }
 
+/// The fewest members [`build_stories`] hands over at once, when no batch
+/// is waiting to be measured.
+const MIN_BATCH: usize = 16;
+
 /// Builds the stories ([`cluster_closing`]). With `overlap`, each story of
 /// two or more is handed, members in order, to `measure` as soon as it
-/// closes, about [`ClusterJob::divergence_batch`] members at a time, on the
-/// threads the story building leaves idle. Returns the stories in building
-/// order, the batches measured, and when the building ended (the batches
-/// may end later).
+/// closes, about [`ClusterJob::divergence_batch`] members at a time (or
+/// [`MIN_BATCH`] when no batch is waiting, so that the first stories to close
+/// do not wait for the batch to fill), on the threads the story building
+/// leaves idle. Returns the stories in building order, the batches measured,
+/// and when the building ended (the batches may end later).
 fn build_stories<M>(
     items: Vec<Item>,
     job: &ClusterJob,
@@ -302,13 +308,17 @@ where
     M: Fn(Vec<(usize, Vec<DocIdx>)>) -> Result<Vec<MeasuredStory>> + Sync,
 {
     let early: std::sync::Mutex<Vec<MeasuredBatch>> = std::sync::Mutex::new(Vec::new());
+    // Batches handed over and not yet measured.
+    let waiting = std::sync::atomic::AtomicUsize::new(0);
     let (stories, built_at) = rayon::scope(|scope| {
-        let early = &early;
+        let (early, waiting) = (&early, &waiting);
         let spawn = |batch: Vec<(usize, Vec<DocIdx>)>| {
+            waiting.fetch_add(1, Ordering::Relaxed);
             scope.spawn(move |_| {
                 let first = batch[0].0;
                 let measured = measure(batch);
                 early.lock().unwrap_or_else(|e| e.into_inner()).push((first, measured));
+                waiting.fetch_sub(1, Ordering::Relaxed);
             })
         };
         let (mut pending, mut pending_members) = (Vec::new(), 0usize);
@@ -320,7 +330,8 @@ where
             members.sort_by(|a, b| order.cmp(a, b));
             pending_members += members.len();
             pending.push((s, members));
-            if pending_members >= job.divergence_batch {
+            let idle = waiting.load(Ordering::Relaxed) == 0 && pending_members >= MIN_BATCH;
+            if pending_members >= job.divergence_batch || idle {
                 spawn(std::mem::take(&mut pending));
                 pending_members = 0;
             }
@@ -338,13 +349,16 @@ where
 /// place in that order.
 fn in_output_order(stories: Vec<Story>, order: &MemberOrder<'_>) -> (Vec<Story>, Vec<usize>) {
     let mut built: Vec<(usize, Story)> = stories.into_iter().enumerate().collect();
-    built.sort_by(|(_, a), (_, b)| {
+    built.par_sort_by(|(_, a), (_, b)| {
         (a.first_time.is_none(), a.first_time, &a.id).cmp(&(b.first_time.is_none(), b.first_time, &b.id))
     });
+    built
+        .par_iter_mut()
+        .with_max_len(crate::par::LIGHT)
+        .for_each(|(_, story)| story.members.sort_by(|a, b| order.cmp(a, b)));
     let mut position = vec![0; built.len()];
-    for (p, (s, story)) in built.iter_mut().enumerate() {
+    for (p, (s, _)) in built.iter().enumerate() {
         position[*s] = p;
-        story.members.sort_by(|a, b| order.cmp(a, b));
     }
     (built.into_iter().map(|b| b.1).collect(), position)
 }
@@ -583,29 +597,41 @@ impl ClusterRun {
 
     /// Writes one story per line, those with at least `min_size` members.
     /// Lines are serialized in parallel, [`WRITE_BLOCK`] stories at a time,
-    /// and written in story order.
+    /// and written in story order; a block is written while the next one is
+    /// serialized.
     pub fn write_jsonl(
         &self,
-        out: &mut dyn std::io::Write,
+        out: &mut (dyn std::io::Write + Send),
         out_name: &std::path::Path,
         min_size: usize,
     ) -> Result<u64> {
         let shown: Vec<usize> =
             (0..self.stories.len()).filter(|&s| self.stories[s].members.len() >= min_size).collect();
-        for block in shown.chunks(WRITE_BLOCK) {
-            let lines: Vec<Vec<u8>> = block
+        let serialize = |block: &[usize]| -> Vec<Vec<u8>> {
+            block
                 .par_iter()
+                .with_max_len(crate::par::LIGHT)
                 .map(|&s| {
                     let mut line = Vec::with_capacity(1024);
                     self.write_story(s, &mut line);
                     line.push(b'\n');
                     line
                 })
-                .collect();
+                .collect()
+        };
+        let mut write = |lines: &[Vec<u8>]| -> Result<()> {
             for line in lines {
-                out.write_all(&line).map_err(|e| crate::output::write_error(out_name, e))?;
+                out.write_all(line).map_err(|e| crate::output::write_error(out_name, e))?;
             }
+            Ok(())
+        };
+        let mut serialized = Vec::new();
+        for block in shown.chunks(WRITE_BLOCK) {
+            let (next, written) = rayon::join(|| serialize(block), || write(&serialized));
+            written?;
+            serialized = next;
         }
+        write(&serialized)?;
         Ok(shown.len() as u64)
     }
 }

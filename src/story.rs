@@ -42,6 +42,7 @@ use crate::features::Features;
 use crate::hash::xxh3;
 use crate::ids::{ArticleId, DocIdx};
 use ahash::{AHashMap, AHashSet};
+use rayon::slice::ParallelSliceMut;
 
 /// Story clustering settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -805,7 +806,7 @@ pub fn cluster_closing(
     options: &StoryOptions,
     mut closed: impl FnMut(usize, &Story),
 ) -> Vec<Story> {
-    items.sort_by(|a, b| (a.time.is_none(), a.time, &a.id).cmp(&(b.time.is_none(), b.time, &b.id)));
+    items.par_sort_by(|a, b| (a.time.is_none(), a.time, &a.id).cmp(&(b.time.is_none(), b.time, &b.id)));
     let mut index = StoryIndex::new(options.clone());
     let mut open: Vec<u32> = Vec::new();
     let mut reported: Vec<bool> = Vec::new();
