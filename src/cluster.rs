@@ -605,6 +605,18 @@ impl ClusterRun {
         out_name: &std::path::Path,
         min_size: usize,
     ) -> Result<u64> {
+        self.write_jsonl_in_blocks(out, out_name, min_size, WRITE_BLOCK)
+    }
+
+    /// As [`ClusterRun::write_jsonl`], `block` stories at a time (the same
+    /// bytes whatever the block).
+    pub fn write_jsonl_in_blocks(
+        &self,
+        out: &mut (dyn std::io::Write + Send),
+        out_name: &std::path::Path,
+        min_size: usize,
+        block: usize,
+    ) -> Result<u64> {
         let shown: Vec<usize> =
             (0..self.stories.len()).filter(|&s| self.stories[s].members.len() >= min_size).collect();
         let serialize = |block: &[usize]| -> Vec<Vec<u8>> {
@@ -626,8 +638,8 @@ impl ClusterRun {
             Ok(())
         };
         let mut serialized = Vec::new();
-        for block in shown.chunks(WRITE_BLOCK) {
-            let (next, written) = rayon::join(|| serialize(block), || write(&serialized));
+        for stories in shown.chunks(block.max(1)) {
+            let (next, written) = rayon::join(|| serialize(stories), || write(&serialized));
             written?;
             serialized = next;
         }

@@ -291,6 +291,39 @@ fn divergence_measured_in_batches_equals_all_at_once() {
     assert_eq!(unspooled.divergence, all.divergence);
 }
 
+/// Lines are written a block at a time, each block while the next is
+/// serialized: whatever the block, the same bytes, one story per line in
+/// story order.
+#[test]
+fn lines_written_in_blocks_are_the_same_bytes() {
+    use riwaya::cluster::{ClusterJob, WRITE_BLOCK, run_cluster};
+    use riwaya::input::Inputs;
+    use riwaya::progress::NoProgress;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("news.jsonl");
+    write_jsonl(&input, &news_batch());
+    let run = run_cluster(&Inputs::open(&[input]).unwrap(), &ClusterJob::default(), &NoProgress).unwrap();
+    assert!(run.stories.len() >= 3, "{:?}", run.stories);
+    let name = std::path::Path::new("out.jsonl");
+    let written = |block: usize| {
+        let mut out: Vec<u8> = Vec::new();
+        let n = run.write_jsonl_in_blocks(&mut out, name, 1, block).unwrap();
+        (n, out)
+    };
+    let (n, whole) = written(WRITE_BLOCK);
+    assert_eq!(n as usize, run.stories.len());
+    let ids: Vec<String> = String::from_utf8(whole.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["cluster"].as_str().unwrap().to_string())
+        .collect();
+    let want: Vec<&str> = run.stories.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, want);
+    for block in [1, 2, 3] {
+        assert_eq!(written(block), (n, whole.clone()), "block {block}");
+    }
+}
+
 /// Without a usable temporary directory, cluster reads a compressed input
 /// again by streaming, with the same output.
 #[test]
