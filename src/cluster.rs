@@ -619,8 +619,8 @@ impl ClusterRun {
     ) -> Result<u64> {
         let shown: Vec<usize> =
             (0..self.stories.len()).filter(|&s| self.stories[s].members.len() >= min_size).collect();
-        let serialize = |block: &[usize]| -> Vec<Vec<u8>> {
-            block
+        let serialize = |stories: &[usize]| -> Vec<Vec<u8>> {
+            stories
                 .par_iter()
                 .with_max_len(crate::par::LIGHT)
                 .map(|&s| {
