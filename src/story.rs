@@ -506,26 +506,32 @@ impl Story {
     }
 }
 
-/// A bitmap of an article's term keys, to score it against many centroids:
-/// each centroid term tests one bit, and only the few that hit are looked up
-/// in the article's vector. The tests are independent of each other (unlike
-/// the steps of a merge of the two sorted lists), so they pipeline, and a
-/// story's centroid is usually larger than the article's vector.
+/// An article's terms by their low bits, to score it against many
+/// centroids: each centroid term reads one slot, which is empty (most
+/// terms), or names the place in the article's vector of the one term with
+/// those low bits (compared by key: another term may share the slot's bits),
+/// or says that several terms share them (then the vector is searched). The
+/// reads are independent of each other (unlike the steps of a merge of the
+/// two sorted lists), so they pipeline; the table (8 KB) stays in L1.
 struct TermFilter {
-    bits: [u64; TermFilter::WORDS],
+    slots: [u16; TermFilter::SLOTS],
 }
 
 impl TermFilter {
-    const WORDS: usize = 64;
-    const MASK: u32 = (Self::WORDS * 64 - 1) as u32;
+    const SLOTS: usize = 4096;
+    const MASK: u32 = (Self::SLOTS - 1) as u32;
+    /// Several terms of the vector share the slot.
+    const SHARED: u16 = u16::MAX;
 
     fn new(vector: &[(u32, f32)]) -> Self {
-        let mut bits = [0u64; Self::WORDS];
-        for &(k, _) in vector {
-            let b = k & Self::MASK;
-            bits[(b >> 6) as usize] |= 1 << (b & 63);
+        let mut slots = [0u16; Self::SLOTS];
+        for (i, &(k, _)) in vector.iter().enumerate() {
+            let slot = &mut slots[(k & Self::MASK) as usize];
+            // Place + 1 (0 is empty); a vector too long to number is
+            // searched for every term.
+            *slot = if *slot == 0 && i + 1 < usize::from(Self::SHARED) { (i + 1) as u16 } else { Self::SHARED };
         }
-        Self { bits }
+        Self { slots }
     }
 
     /// The dot product of `vector` (the article's, sorted by key) and
@@ -535,11 +541,17 @@ impl TermFilter {
     fn dot(&self, vector: &[(u32, f32)], centroid: &[(u32, f32)]) -> f64 {
         let mut s = 0.0f64;
         for &(k, w) in centroid {
-            let b = k & Self::MASK;
-            if self.bits[(b >> 6) as usize] & (1 << (b & 63)) != 0
-                && let Ok(i) = vector.binary_search_by_key(&k, |t| t.0)
-            {
-                s += f64::from(vector[i].1) * f64::from(w);
+            let place = match self.slots[(k & Self::MASK) as usize] {
+                0 => continue,
+                Self::SHARED => match vector.binary_search_by_key(&k, |t| t.0) {
+                    Ok(i) => i,
+                    Err(_) => continue,
+                },
+                p => usize::from(p - 1),
+            };
+            let (key, v) = vector[place];
+            if key == k {
+                s += f64::from(v) * f64::from(w);
             }
         }
         s
@@ -887,14 +899,30 @@ mod tests {
     }
 
     proptest! {
-        /// The filtered dot product is the merge's, to the bit, whether keys
-        /// collide in the filter (small keys) or not.
+        /// The filtered dot product is the merge's, to the bit, when every
+        /// key has a slot of its own (small keys).
         #[test]
         fn filtered_dot_is_the_merge(
             a in proptest::collection::vec((0u32..1_500, -1.0f32..1.0), 0..80),
             b in proptest::collection::vec((0u32..1_500, -1.0f32..1.0), 0..300),
         ) {
             let (a, b) = (sparse(a), sparse(b));
+            let filtered = TermFilter::new(&a).dot(&a, &b);
+            prop_assert_eq!(filtered.to_bits(), merge_dot(&a, &b).to_bits());
+        }
+
+        /// And when keys share slots: several of the article's (searched),
+        /// or a centroid's key and another of the article's (told apart by
+        /// the key).
+        #[test]
+        fn filtered_dot_is_the_merge_when_slots_are_shared(
+            a in proptest::collection::vec((0u32..48, 0u32..6, -1.0f32..1.0), 0..80),
+            b in proptest::collection::vec((0u32..48, 0u32..6, -1.0f32..1.0), 0..300),
+        ) {
+            let shared = |v: Vec<(u32, u32, f32)>| {
+                sparse(v.into_iter().map(|(low, high, w)| (low + high * TermFilter::SLOTS as u32, w)).collect())
+            };
+            let (a, b) = (shared(a), shared(b));
             let filtered = TermFilter::new(&a).dot(&a, &b);
             prop_assert_eq!(filtered.to_bits(), merge_dot(&a, &b).to_bits());
         }
@@ -926,6 +954,15 @@ mod tests {
             let numbers = TermNumbers::new(idf.keys().collect());
             prop_assert_eq!(idf.numbered_vector(&features, keep), numbers.number(&expected));
         }
+    }
+
+    #[test]
+    fn a_vector_too_long_to_number_is_searched() {
+        let a: Vec<(u32, f32)> = (0..70_000u32).map(|k| (k * 3, 1.0 / (1.0 + k as f32))).collect();
+        let b: Vec<(u32, f32)> = (0..5_000u32).map(|k| (k * 41, 0.5)).collect();
+        let filtered = TermFilter::new(&a).dot(&a, &b);
+        assert!(filtered > 0.0);
+        assert_eq!(filtered.to_bits(), merge_dot(&a, &b).to_bits());
     }
 
     fn item(doc: u32, terms: &[(u32, f32)], day: i64) -> Item {
