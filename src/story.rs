@@ -620,6 +620,9 @@ pub struct StoryIndex {
     /// consulted only for undated articles and articles older than the
     /// horizon.
     retired: Vec<Vec<u32>>,
+    /// Each story's first time, apart from the stories: the posting lists
+    /// are swept for stale stories by this alone.
+    first_times: Vec<Option<i64>>,
     /// The latest article time seen.
     horizon: Option<i64>,
     group_story: AHashMap<u32, u32>,
@@ -685,7 +688,7 @@ impl StoryIndex {
     /// grow with the archive.
     fn candidates(&mut self, probes: &[(u32, f32)], time: Option<i64>) -> Vec<u32> {
         let mut out = Vec::new();
-        let stories = &self.stories;
+        let first_times = &self.first_times;
         let max_span = (self.options.max_span_days * 86_400.0) as i64;
         let in_order = match (time, self.horizon) {
             (Some(t), Some(h)) => t >= h,
@@ -702,7 +705,7 @@ impl StoryIndex {
                     // Dated and in time order: retire stale stories.
                     let mut stale = Vec::new();
                     list.retain(|&s| {
-                        let keep = stories[s as usize].first_time.is_none_or(|f| t - f <= max_span);
+                        let keep = first_times[s as usize].is_none_or(|f| t - f <= max_span);
                         if !keep {
                             stale.push(s);
                         }
@@ -736,6 +739,7 @@ impl StoryIndex {
     fn found_with_id(&mut self, id: String) -> usize {
         self.ids.insert(id.clone(), self.stories.len() as u32);
         self.stories.push(Story::empty(id));
+        self.first_times.push(None);
         self.stories.len() - 1
     }
 
@@ -769,6 +773,8 @@ impl StoryIndex {
         self.stories[gone].merged = true;
         std::mem::swap(&mut self.stories[gone].id, &mut other.id);
         let added = self.stories[keep].absorb_story(&other, &self.options);
+        self.first_times[keep] = self.stories[keep].first_time;
+        self.first_times[gone] = None;
         for k in added {
             grow(&mut self.postings, k as usize).push(keep as u32);
         }
@@ -786,6 +792,7 @@ impl StoryIndex {
 
     fn join(&mut self, s: usize, item: &Item) {
         let added = self.stories[s].absorb(item, &self.options);
+        self.first_times[s] = self.stories[s].first_time;
         for k in added {
             grow(&mut self.postings, k as usize).push(s as u32);
         }
@@ -1024,6 +1031,32 @@ mod tests {
         }
         // The callback does not change the clustering.
         assert_eq!(stories, cluster(items, &StoryOptions::default()));
+    }
+
+    #[test]
+    fn stale_stories_leave_the_postings_and_first_times_follow_the_stories() {
+        let mut index = StoryIndex::new(StoryOptions::default());
+        // Days 100 and 101 share term 1; day 120 is past every span.
+        let a = index.add(&item(0, &[(1, 1.0), (2, 1.0)], 100));
+        let b = index.add(&item(1, &[(1, 1.0), (3, 1.0)], 101));
+        let c = index.add(&item(2, &[(1, 1.0), (4, 1.0)], 120));
+        let firsts = |index: &StoryIndex| index.stories.iter().map(|s| s.first_time).collect::<Vec<_>>();
+        assert_eq!(index.first_times, firsts(&index));
+        // The stories of days 100 and 101 were retired from term 1 when the
+        // article of day 120 looked it up.
+        assert_eq!(index.postings[1], vec![c as u32]);
+        let mut retired = index.retired[1].clone();
+        retired.sort_unstable();
+        retired.dedup();
+        let mut old = vec![a as u32, b as u32];
+        old.sort_unstable();
+        old.dedup();
+        assert_eq!(retired, old);
+        // The later story takes the earlier one: its first time moves back.
+        assert_ne!(a, b);
+        index.merge(b, a);
+        assert_eq!(index.first_times[b], Some(100 * 86_400));
+        assert_eq!(index.first_times, firsts(&index));
     }
 
     #[test]
