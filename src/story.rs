@@ -399,15 +399,7 @@ impl Story {
     }
 
     fn admits(&self, time: Option<i64>, options: &StoryOptions) -> bool {
-        match (time, self.first_time, self.last_time) {
-            (Some(t), Some(first), Some(last)) => {
-                let day = 86_400.0;
-                (t - last).abs() as f64 <= options.window_days * day
-                    && (t.max(last) - t.min(first)) as f64 <= options.max_span_days * day
-            }
-            // Undated articles, or stories of undated articles only.
-            _ => true,
-        }
+        admits(time, self.first_time, self.last_time, options)
     }
 
     /// Adds `item`; returns the terms new to the centroid.
@@ -503,6 +495,21 @@ impl Story {
     /// The story's centroid terms (number, weight), sorted.
     pub fn centroid(&self) -> &[(u32, f32)] {
         &self.centroid
+    }
+}
+
+/// True when an article at `time` could join a story whose members span
+/// `first` to `last` ([`Story::could_take`]).
+#[inline]
+fn admits(time: Option<i64>, first: Option<i64>, last: Option<i64>, options: &StoryOptions) -> bool {
+    match (time, first, last) {
+        (Some(t), Some(first), Some(last)) => {
+            let day = 86_400.0;
+            (t - last).abs() as f64 <= options.window_days * day
+                && (t.max(last) - t.min(first)) as f64 <= options.max_span_days * day
+        }
+        // Undated articles, or stories of undated articles only.
+        _ => true,
     }
 }
 
@@ -623,6 +630,10 @@ pub struct StoryIndex {
     /// Each story's first time, apart from the stories: the posting lists
     /// are swept for stale stories by this alone.
     first_times: Vec<Option<i64>>,
+    /// Each story's last time, apart from the stories: with `first_times`,
+    /// candidates out of an article's window (about half of them) are
+    /// passed over without reading their stories.
+    last_times: Vec<Option<i64>>,
     /// The latest article time seen.
     horizon: Option<i64>,
     group_story: AHashMap<u32, u32>,
@@ -665,8 +676,11 @@ impl StoryIndex {
         let terms = TermFilter::new(&item.vector);
         let mut best: Option<(f64, usize)> = None;
         for s in candidates {
+            if !admits(item.time, self.first_times[s as usize], self.last_times[s as usize], o) {
+                continue;
+            }
             let story = &self.stories[s as usize];
-            if story.merged || !story.admits(item.time, o) {
+            if story.merged {
                 continue;
             }
             let Some(score) = story.score(item, &terms, o, threshold, best.map(|b| b.0)) else { continue };
@@ -740,6 +754,7 @@ impl StoryIndex {
         self.ids.insert(id.clone(), self.stories.len() as u32);
         self.stories.push(Story::empty(id));
         self.first_times.push(None);
+        self.last_times.push(None);
         self.stories.len() - 1
     }
 
@@ -774,7 +789,9 @@ impl StoryIndex {
         std::mem::swap(&mut self.stories[gone].id, &mut other.id);
         let added = self.stories[keep].absorb_story(&other, &self.options);
         self.first_times[keep] = self.stories[keep].first_time;
+        self.last_times[keep] = self.stories[keep].last_time;
         self.first_times[gone] = None;
+        self.last_times[gone] = None;
         for k in added {
             grow(&mut self.postings, k as usize).push(keep as u32);
         }
@@ -793,6 +810,7 @@ impl StoryIndex {
     fn join(&mut self, s: usize, item: &Item) {
         let added = self.stories[s].absorb(item, &self.options);
         self.first_times[s] = self.stories[s].first_time;
+        self.last_times[s] = self.stories[s].last_time;
         for k in added {
             grow(&mut self.postings, k as usize).push(s as u32);
         }
@@ -840,11 +858,11 @@ pub fn cluster_closing(
         }
         if item.time.is_some() && i % CLOSING_SWEEP == CLOSING_SWEEP - 1 {
             open.retain(|&s| {
-                let story = &index.stories[s as usize];
-                let still_open = story.admits(item.time, options);
+                let s = s as usize;
+                let still_open = admits(item.time, index.first_times[s], index.last_times[s], options);
                 if !still_open {
-                    closed(s as usize, story);
-                    reported[s as usize] = true;
+                    closed(s, &index.stories[s]);
+                    reported[s] = true;
                 }
                 still_open
             });
@@ -1034,14 +1052,16 @@ mod tests {
     }
 
     #[test]
-    fn stale_stories_leave_the_postings_and_first_times_follow_the_stories() {
+    fn stale_stories_leave_the_postings_and_the_times_follow_the_stories() {
         let mut index = StoryIndex::new(StoryOptions::default());
         // Days 100 and 101 share term 1; day 120 is past every span.
         let a = index.add(&item(0, &[(1, 1.0), (2, 1.0)], 100));
         let b = index.add(&item(1, &[(1, 1.0), (3, 1.0)], 101));
         let c = index.add(&item(2, &[(1, 1.0), (4, 1.0)], 120));
         let firsts = |index: &StoryIndex| index.stories.iter().map(|s| s.first_time).collect::<Vec<_>>();
+        let lasts = |index: &StoryIndex| index.stories.iter().map(|s| s.last_time).collect::<Vec<_>>();
         assert_eq!(index.first_times, firsts(&index));
+        assert_eq!(index.last_times, lasts(&index));
         // The stories of days 100 and 101 were retired from term 1 when the
         // article of day 120 looked it up.
         assert_eq!(index.postings[1], vec![c as u32]);
@@ -1057,6 +1077,7 @@ mod tests {
         index.merge(b, a);
         assert_eq!(index.first_times[b], Some(100 * 86_400));
         assert_eq!(index.first_times, firsts(&index));
+        assert_eq!(index.last_times, lasts(&index));
     }
 
     #[test]
