@@ -19,6 +19,7 @@
 //! article is in exactly one story.
 
 use crate::background::{Background, builtin};
+use crate::cluster_text::story_texts_with;
 use crate::corpus::{Corpus, ReadOptions};
 use crate::dedup::{DedupOptions, Groups, find_groups};
 use crate::diverge::{Divergence, StoryText, diverge, story_texts};
@@ -420,10 +421,13 @@ fn measure_batch(
     progress: &dyn Progress,
 ) -> Result<Vec<MeasuredStory>> {
     let members: Vec<&[DocIdx]> = batch.iter().map(|b| b.1.as_slice()).collect();
-    let read = story_texts(inputs, corpus, &members, progress)?;
-    let measured: Vec<Vec<Divergence>> =
-        read.par_iter().with_max_len(crate::par::STORIES).map(|t| diverge(t, idf)).collect();
-    Ok(batch.into_iter().zip(read).zip(measured).map(|((b, t), d)| (b.0, b.1, d, keep_texts.then_some(t))).collect())
+    // Each story is measured as soon as its members are prepared, while
+    // their words are still in the cache.
+    let measured = story_texts_with(inputs, corpus, &members, progress, |t| {
+        let d = diverge(&t, idf);
+        (d, keep_texts.then_some(t))
+    })?;
+    Ok(batch.into_iter().zip(measured).map(|(b, (d, t))| (b.0, b.1, d, t)).collect())
 }
 
 /// Which stories' texts [`KeepTexts`] keeps.

@@ -813,14 +813,88 @@ pub fn story_texts(
     stories: &[&[DocIdx]],
     progress: &dyn Progress,
 ) -> Result<Vec<StoryText>> {
+    story_texts_with(inputs, corpus, stories, progress, |text| text)
+}
+
+/// [`story_texts`], each story's text handed to `f` as soon as it is
+/// prepared (in parallel, one story at a time per thread), so that what `f`
+/// does with it (measuring its divergence) finds its members' words still in
+/// the core's cache. The stories' members are read again in one pass, in
+/// input order; a story's members must be in no other of `stories`.
+pub fn story_texts_with<R, F>(
+    inputs: &Inputs,
+    corpus: &Corpus,
+    stories: &[&[DocIdx]],
+    progress: &dyn Progress,
+    f: F,
+) -> Result<Vec<R>>
+where
+    R: Send,
+    F: Fn(StoryText) -> R + Sync,
+{
     let mut wanted: Vec<DocIdx> = stories.iter().flat_map(|s| s.iter().copied()).collect();
     wanted.sort_unstable();
-    let prepared = member_texts(inputs, corpus, &wanted, progress)?;
-    let mut by_doc: ahash::AHashMap<DocIdx, MemberText> = wanted.into_iter().zip(prepared).collect();
-    Ok(stories
+    let mut read: Vec<Option<Read>> = read_members(inputs, corpus, &wanted, progress)?.into_iter().map(Some).collect();
+    // Each story's members, as read, in the story's order.
+    let grouped: Vec<Vec<(DocIdx, Read)>> = stories
         .iter()
-        .map(|s| StoryText { members: s.iter().map(|d| by_doc.remove(d).expect("prepared")).collect() })
+        .map(|s| {
+            s.iter()
+                .map(|d| {
+                    let at = wanted.binary_search(d).expect("a member read");
+                    (*d, read[at].take().expect("a member of one story only"))
+                })
+                .collect()
+        })
+        .collect();
+    let agencies = Agencies::default();
+    Ok(grouped
+        .into_par_iter()
+        .with_max_len(crate::par::STORIES)
+        .map(|members| {
+            let (docs, read): (Vec<DocIdx>, Vec<Read>) = members.into_iter().unzip();
+            f(StoryText { members: prepare_read(read, &docs, &agencies, false) })
+        })
         .collect())
+}
+
+/// A member read again: its fields and the byte ranges of its text's lines
+/// that are not boilerplate.
+type Read = (Fields, Vec<Range<usize>>);
+
+/// Reads the articles `docs` (sorted, distinct) of `corpus` again, with the
+/// lines of their texts that are not boilerplate.
+fn read_members(inputs: &Inputs, corpus: &Corpus, docs: &[DocIdx], progress: &dyn Progress) -> Result<Vec<Read>> {
+    corpus.par_map_selected(inputs, progress, docs, |doc, article| {
+        let kept = corpus.stripper.kept(corpus.slot_of(doc), corpus.source_of(doc), &article.text).lines;
+        (Fields::of(article), kept)
+    })
+}
+
+/// Prepares the members `read` (the articles `docs`). A member whose title,
+/// text, outlet and kept lines are those of an earlier one (a repost, a
+/// duplicate of the archive) is not read into words again: it takes a copy
+/// of that one's, under its own id and time. `parallel`: members are
+/// prepared in parallel (else one after another, on the calling thread).
+fn prepare_read(read: Vec<Read>, docs: &[DocIdx], agencies: &Agencies, parallel: bool) -> Vec<MemberText> {
+    let same = first_of_same(&read);
+    let prepare = |(((fields, kept), &doc), same): ((Read, &DocIdx), &Option<usize>)| match *same {
+        None => Reading::Prepared(prepare_by(doc, fields, kept, agencies, Path::Words)),
+        Some(k) => Reading::CopyOf(k, fields.id, fields.published),
+    };
+    let prepared: Vec<Reading> = if parallel {
+        read.into_par_iter().with_max_len(crate::par::ARTICLES).zip(docs).zip(&same).map(prepare).collect()
+    } else {
+        read.into_iter().zip(docs).zip(&same).map(prepare).collect()
+    };
+    let mut texts: Vec<MemberText> = Vec::with_capacity(docs.len());
+    for (p, &doc) in prepared.into_iter().zip(docs) {
+        texts.push(match p {
+            Reading::Prepared(m) => m,
+            Reading::CopyOf(k, id, published) => MemberText { doc, id, published, ..texts[k].clone() },
+        });
+    }
+    texts
 }
 
 /// The prepared texts of the articles `docs` (sorted, distinct) of `corpus`,
@@ -834,30 +908,9 @@ pub fn member_texts(
     docs: &[DocIdx],
     progress: &dyn Progress,
 ) -> Result<Vec<MemberText>> {
+    let read = read_members(inputs, corpus, docs, progress)?;
     let agencies = Agencies::default();
-    let read: Vec<(Fields, Vec<Range<usize>>)> = corpus.par_map_selected(inputs, progress, docs, |doc, article| {
-        let kept = corpus.stripper.kept(corpus.slot_of(doc), corpus.source_of(doc), &article.text).lines;
-        (Fields::of(article), kept)
-    })?;
-    let same = first_of_same(&read);
-    let prepared: Vec<Reading> = read
-        .into_par_iter()
-        .with_max_len(crate::par::ARTICLES)
-        .zip(docs)
-        .zip(&same)
-        .map(|(((fields, kept), &doc), same)| match *same {
-            None => Reading::Prepared(prepare_by(doc, fields, kept, &agencies, Path::Words)),
-            Some(k) => Reading::CopyOf(k, fields.id, fields.published),
-        })
-        .collect();
-    let mut texts: Vec<MemberText> = Vec::with_capacity(prepared.len());
-    for (p, &doc) in prepared.into_iter().zip(docs) {
-        texts.push(match p {
-            Reading::Prepared(m) => m,
-            Reading::CopyOf(k, id, published) => MemberText { doc, id, published, ..texts[k].clone() },
-        });
-    }
-    Ok(texts)
+    Ok(prepare_read(read, docs, &agencies, true))
 }
 
 /// A member read again: prepared, or a copy of earlier member `k` to take
@@ -873,7 +926,7 @@ enum Reading {
 
 /// For each member read, the earlier member with the same title, text,
 /// outlet and kept lines, if any.
-fn first_of_same(read: &[(Fields, Vec<Range<usize>>)]) -> Vec<Option<usize>> {
+fn first_of_same(read: &[Read]) -> Vec<Option<usize>> {
     let keys = read.iter().map(|(f, kept)| (f.title.as_str(), f.text.as_str(), f.source.as_deref(), kept.as_slice()));
     first_of_equal(keys).into_iter().enumerate().map(|(i, first)| (first != i).then_some(first)).collect()
 }

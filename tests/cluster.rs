@@ -437,7 +437,7 @@ fn compressed_inputs_are_copied_out_for_reading_again() {
 #[test]
 fn reposted_members_are_prepared_as_read_alone() {
     use riwaya::attribution::Agencies;
-    use riwaya::cluster_text::{member_texts, prepare};
+    use riwaya::cluster_text::{member_texts, prepare, story_texts_with};
     use riwaya::corpus::{Corpus, ReadOptions};
     use riwaya::ids::DocIdx;
     use riwaya::input::Inputs;
@@ -472,4 +472,11 @@ fn reposted_members_are_prepared_as_read_alone() {
     // SANA citing itself is no attribution; Al-Watan citing SANA is.
     assert!(texts[0].attributions.iter().any(|a| a.agency == "SANA"), "{:?}", texts[0].attributions);
     assert!(texts[2].attributions.iter().all(|a| a.agency != "SANA"), "{:?}", texts[2].attributions);
+    // Stories prepared one at a time, each handed on as soon as it is ready,
+    // hold the same members in each story's order (here the repost comes
+    // first in its story, so the earlier article is the copy).
+    let stories: [&[DocIdx]; 2] = [&[DocIdx(1), DocIdx(0), DocIdx(4)], &[DocIdx(3), DocIdx(2)]];
+    let handed = story_texts_with(&inputs, &corpus, &stories, &NoProgress, |t| t.members).unwrap();
+    let expected: Vec<Vec<_>> = stories.iter().map(|s| s.iter().map(|d| alone[d.get()].clone()).collect()).collect();
+    assert_eq!(handed, expected);
 }
