@@ -788,10 +788,8 @@ impl StoryIndex {
         self.stories[gone].merged = true;
         std::mem::swap(&mut self.stories[gone].id, &mut other.id);
         let added = self.stories[keep].absorb_story(&other, &self.options);
-        self.first_times[keep] = self.stories[keep].first_time;
-        self.last_times[keep] = self.stories[keep].last_time;
-        self.first_times[gone] = None;
-        self.last_times[gone] = None;
+        self.times_changed(keep);
+        self.times_changed(gone);
         for k in added {
             grow(&mut self.postings, k as usize).push(keep as u32);
         }
@@ -807,10 +805,17 @@ impl StoryIndex {
         self.group_story.get(&group).map(|&s| s as usize)
     }
 
-    fn join(&mut self, s: usize, item: &Item) {
-        let added = self.stories[s].absorb(item, &self.options);
+    /// Copies story `s`'s first and last times to `first_times` and
+    /// `last_times`: called wherever a story's times change, so that the
+    /// arrays are always the stories' own.
+    fn times_changed(&mut self, s: usize) {
         self.first_times[s] = self.stories[s].first_time;
         self.last_times[s] = self.stories[s].last_time;
+    }
+
+    fn join(&mut self, s: usize, item: &Item) {
+        let added = self.stories[s].absorb(item, &self.options);
+        self.times_changed(s);
         for k in added {
             grow(&mut self.postings, k as usize).push(s as u32);
         }
