@@ -21,13 +21,14 @@ use crate::error::Result;
 use crate::ids::{ArticleId, DocIdx};
 use crate::input::{Article, Inputs};
 use crate::normalize::{
-    Canonical, Class, L1Sink, TokenBuilder, canonical_with_offsets_into, class_of, is_token_char, short_classes,
-    walk_canonical,
+    Canonical, Class, L1Sink, TokenBuilder, canonical_with_offsets_into, class_of, deletes, is_token_char,
+    short_classes, walk_canonical,
 };
 use crate::progress::Progress;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::ops::Range;
+use unicode_normalization::char::canonical_combining_class;
 
 /// Which field of an article a span is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -184,6 +185,31 @@ impl Chars<'_> {
         self.byte = byte;
         self.char
     }
+}
+
+/// `at` (a byte of `s`), moved past the characters from there that L1
+/// deletes and the combining marks after them. A span ends at the next
+/// character L1 outputs from further on; but the characters NFKC makes of
+/// an unstable segment all point at the segment's start, which may be a
+/// deleted character (a tatweel) whose deletion let a mark after it join
+/// the word's last letter (`Reutersـ\u{301}＂`: `ś`, then `"` pointing at
+/// the tatweel). The span takes in what was deleted and what joined the
+/// word, as it does when offsets are exact.
+#[inline]
+fn past_deleted(s: &str, mut at: usize) -> usize {
+    if s.as_bytes().get(at).is_none_or(|&b| b < 0x80) {
+        return at;
+    }
+    let mut deleted = false;
+    for c in s[at..].chars() {
+        if deletes(c) {
+            deleted = true;
+        } else if !(deleted && canonical_combining_class(c) != 0) {
+            break;
+        }
+        at += c.len_utf8();
+    }
+    at
 }
 
 /// Characters in valid UTF-8 bytes: the bytes that do not continue one.
@@ -489,10 +515,11 @@ impl Builder {
         self.tokens.len() - 1
     }
 
-    /// Token `t`'s span ends at byte `at` of the line.
+    /// Token `t`'s span ends at byte `at` of the line (and past what L1
+    /// deletes there, see [`past_deleted`]).
     #[inline]
     fn end_span(&mut self, st: &LineState, t: usize, at: usize, chars: &mut Chars<'_>) {
-        let at = st.base + at;
+        let at = past_deleted(chars.s, st.base + at);
         self.tokens[t].end = chars.at(at);
         self.scratch[t - st.first_token].end = at;
     }
@@ -942,6 +969,27 @@ pub(crate) fn first_of_equal<K: Eq + std::hash::Hash>(keys: impl ExactSizeIterat
 mod tests {
     use super::*;
     use std::borrow::Cow;
+
+    /// A tatweel deleted between a word and a mark lets the mark join the
+    /// word's last letter, and what follows in the same unstable segment
+    /// points at the tatweel: the word's span still takes in the tatweel
+    /// and the mark (a proptest found it).
+    #[test]
+    fn a_span_takes_in_a_mark_that_joined_its_word() {
+        let text = "Reuters\u{0640}\u{0301}\u{FF02} قال";
+        let article = Article {
+            id: ArticleId::string("x"),
+            source: None,
+            published: None,
+            title: Cow::Borrowed(""),
+            text: Cow::Borrowed(text),
+            url: None,
+        };
+        let m = prepare(DocIdx(0), &article, vec![0..text.len()], &Agencies::default());
+        let spans: Vec<(&str, String)> =
+            m.tokens.iter().map(|t| (m.surface(t), m.slice(t.field, t.start, t.end))).collect();
+        assert_eq!(spans, [("reuterś", "Reuters\u{0640}\u{0301}".to_string()), ("قال", "قال".to_string())]);
+    }
 
     #[test]
     fn offsets_point_into_the_original_fields() {
