@@ -985,7 +985,7 @@ mod tests {
             text: Cow::Borrowed(text),
             url: None,
         };
-        let m = prepare(DocIdx(0), &article, vec![0..text.len()], &Agencies::default());
+        let m = prepare(DocIdx(0), &article, std::iter::once(0..text.len()).collect(), &Agencies::default());
         let spans: Vec<(&str, String)> =
             m.tokens.iter().map(|t| (m.surface(t), m.slice(t.field, t.start, t.end))).collect();
         assert_eq!(spans, [("reuterś", "Reuters\u{0640}\u{0301}".to_string()), ("قال", "قال".to_string())]);
