@@ -398,10 +398,6 @@ impl Story {
         Some(if quoted { best_case } else { with(false) })
     }
 
-    fn admits(&self, time: Option<i64>, options: &StoryOptions) -> bool {
-        admits(time, self.first_time, self.last_time, options)
-    }
-
     /// Adds `item`; returns the terms new to the centroid.
     fn absorb(&mut self, item: &Item, options: &StoryOptions) -> Vec<u32> {
         self.members.push(item.doc);
@@ -489,7 +485,7 @@ impl Story {
 
     /// True when an article at `time` could join (window and span).
     pub fn could_take(&self, time: Option<i64>, options: &StoryOptions) -> bool {
-        self.admits(time, options)
+        admits(time, self.first_time, self.last_time, options)
     }
 
     /// The story's centroid terms (number, weight), sorted.
@@ -673,7 +669,7 @@ impl StoryIndex {
         // A near-duplicate of an article already placed goes with it.
         if let Some(g) = item.group
             && let Some(&s) = self.group_story.get(&g)
-            && self.stories[s as usize].admits(item.time, o)
+            && self.stories[s as usize].could_take(item.time, o)
         {
             self.join(s as usize, item);
             return s as usize;
