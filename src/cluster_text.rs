@@ -970,6 +970,18 @@ mod tests {
     use super::*;
     use std::borrow::Cow;
 
+    /// An article of `title` and `text`.
+    pub(super) fn article<'a>(title: &'a str, text: &'a str) -> Article<'a> {
+        Article {
+            id: ArticleId::string("x"),
+            source: None,
+            published: None,
+            title: Cow::Borrowed(title),
+            text: Cow::Borrowed(text),
+            url: None,
+        }
+    }
+
     /// A tatweel deleted between a word and a mark lets the mark join the
     /// word's last letter, and what follows in the same unstable segment
     /// points at the tatweel: the word's span still takes in the tatweel
@@ -977,15 +989,7 @@ mod tests {
     #[test]
     fn a_span_takes_in_a_mark_that_joined_its_word() {
         let text = "Reuters\u{0640}\u{0301}\u{FF02} قال";
-        let article = Article {
-            id: ArticleId::string("x"),
-            source: None,
-            published: None,
-            title: Cow::Borrowed(""),
-            text: Cow::Borrowed(text),
-            url: None,
-        };
-        let m = prepare(DocIdx(0), &article, std::iter::once(0..text.len()).collect(), &Agencies::default());
+        let m = prepare(DocIdx(0), &article("", text), std::iter::once(0..text.len()).collect(), &Agencies::default());
         let spans: Vec<(&str, String)> =
             m.tokens.iter().map(|t| (m.surface(t), m.slice(t.field, t.start, t.end))).collect();
         assert_eq!(spans, [("reuterś", "Reuters\u{0640}\u{0301}".to_string()), ("قال", "قال".to_string())]);
@@ -993,14 +997,8 @@ mod tests {
 
     #[test]
     fn offsets_point_into_the_original_fields() {
-        let article = Article {
-            id: ArticleId::string("x"),
-            source: None,
-            published: None,
-            title: Cow::Borrowed("عنوانٌ قصيرٌ"),
-            text: Cow::Borrowed("سطر زائد\nوقال شمخاني، إن «دعمت إيران الحكومةَ السورية في أصعب الظروف». ثم غادر.\n"),
-            url: None,
-        };
+        let article =
+            article("عنوانٌ قصيرٌ", "سطر زائد\nوقال شمخاني، إن «دعمت إيران الحكومةَ السورية في أصعب الظروف». ثم غادر.\n");
         let kept: Vec<Range<usize>> = std::iter::once(9..article.text.len() - 1).collect();
         let m = prepare(DocIdx(0), &article, kept, &Agencies::default());
         assert_eq!(m.field_tokens(Field::Title).len(), 2);
@@ -1023,10 +1021,10 @@ mod tests {
 
 #[cfg(test)]
 mod proptests {
+    use super::tests::article;
     use super::*;
     use crate::normalize::{Class, canonical, class_of, matching_tokens};
     use proptest::prelude::*;
-    use std::borrow::Cow;
 
     /// Words of news text: agency names in and out of context, marks,
     /// tatweel, Latin script.
@@ -1122,18 +1120,6 @@ mod proptests {
             ],
             |c| class_of(*c) != Class::Context,
         )
-    }
-
-    /// An article of `title` and `text`.
-    fn article<'a>(title: &'a str, text: &'a str) -> Article<'a> {
-        Article {
-            id: ArticleId::string("x"),
-            source: None,
-            published: None,
-            title: Cow::Borrowed(title),
-            text: Cow::Borrowed(text),
-            url: None,
-        }
     }
 
     /// `article` prepared (its whole text kept) through each path first: the
